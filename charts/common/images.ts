@@ -1,0 +1,81 @@
+import { checkDnsSubdomain, checkImageTag, fail } from './validate';
+
+/**
+ * The one table of pinned images. To bump one: change its tag here, run `npm run synth`, read the diff of dist/,
+ * run `npm test` (and the cluster tiers), commit. The Prefect image's tag follows `prefect.version`.
+ */
+export const PINNED_IMAGES = {
+  prefect: { registry: 'docker.io', repository: 'prefecthq/prefect', tag: '3.9.1-python3.12' },
+  postgres: { registry: 'docker.io', repository: 'library/postgres', tag: '17.6' },
+  postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.18.1' },
+  redis: { registry: 'docker.io', repository: 'library/redis', tag: '8.2.2' },
+  redisExporter: { registry: 'docker.io', repository: 'oliver006/redis_exporter', tag: 'v1.80.0' },
+  pgadmin: { registry: 'docker.io', repository: 'dpage/pgadmin4', tag: '9.10' },
+  redisCommander: { registry: 'ghcr.io', repository: 'joeferner/redis-commander', tag: '0.9.0' },
+  redisInsight: { registry: 'docker.io', repository: 'redis/redisinsight', tag: '2.70.1' },
+  prometheus: { registry: 'quay.io', repository: 'prometheus/prometheus', tag: 'v3.7.3' },
+  grafana: { registry: 'docker.io', repository: 'grafana/grafana', tag: '12.2.1' },
+  prefectExporter: { registry: 'docker.io', repository: 'prefecthq/prometheus-prefect-exporter', tag: '1.6.0' },
+} as const;
+
+/** The name of an image in {@link PINNED_IMAGES}. */
+export type ImageName = keyof typeof PINNED_IMAGES;
+
+/** Where images come from: a registry mirror for every image, or one image replaced outright. */
+export interface ImagesProps {
+  /**
+   * A registry host (and optional path) that replaces the upstream registry of every image, for private mirrors
+   * and air-gapped clusters: `mirror.example.com/hub` turns `docker.io/library/redis:8.2.2` into
+   * `mirror.example.com/hub/library/redis:8.2.2`.
+   * @default - each image's upstream registry (docker.io, quay.io, ghcr.io)
+   */
+  readonly registry?: string;
+  /**
+   * Whole image references that replace single images, keyed by the names of the pinned table
+   * (`prefect`, `postgres`, `postgresExporter`, `redis`, `redisExporter`, `pgadmin`, `redisCommander`, …).
+   * Each must be pinned (a tag other than `latest`, or a digest).
+   * @default - none
+   */
+  readonly overrides?: { [name: string]: string };
+  /**
+   * `imagePullPolicy` of every container. Tags are pinned, so a node's cached copy is the right one.
+   * @default "IfNotPresent"
+   */
+  readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+}
+
+/** Resolves image names to references, applying the mirror and the overrides once for the whole stack. */
+export class ImageCatalog {
+  public readonly pullPolicy: string;
+  private readonly registry?: string;
+  private readonly overrides: { [name: string]: string };
+
+  constructor(props: ImagesProps = {}, private readonly prefectVersion?: string) {
+    if (props.registry !== undefined) {
+      const host = props.registry.replace(/\/+$/, '');
+      if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(host)) {
+        fail('images.registry', `"${props.registry}" is not a registry host`, 'write a host with an optional port and path, e.g. mirror.example.com:5000/hub (no scheme)');
+      }
+      checkDnsSubdomain('images.registry', host.split('/')[0].split(':')[0]);
+      this.registry = host;
+    }
+    this.overrides = props.overrides ?? {};
+    for (const [name, ref] of Object.entries(this.overrides)) {
+      if (!(name in PINNED_IMAGES)) {
+        fail(`images.overrides.${name}`, 'is not an image of the stack', `use one of ${Object.keys(PINNED_IMAGES).join(', ')}`);
+      }
+      const digest = ref.includes('@sha256:');
+      const tag = /:([^/:@]+)$/.exec(ref)?.[1];
+      if (!digest) checkImageTag(`images.overrides.${name}`, tag ?? '');
+    }
+    this.pullPolicy = props.pullPolicy ?? 'IfNotPresent';
+  }
+
+  /** The full reference of one image. */
+  public ref(name: ImageName): string {
+    if (this.overrides[name]) return this.overrides[name];
+    const pinned = PINNED_IMAGES[name];
+    const tag = name === 'prefect' && this.prefectVersion ? `${this.prefectVersion}-python3.12` : pinned.tag;
+    return `${this.registry ?? pinned.registry}/${pinned.repository}:${tag}`;
+  }
+}

@@ -1,0 +1,60 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseAllDocuments } from 'yaml';
+import { synthesizeConfig } from '../../charts';
+
+const root = path.join(__dirname, '../..');
+
+/** Every file below `dir`, relative, sorted. */
+function files(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+function synthTo(): string {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dist-'));
+  synthesizeConfig(path.join(root, 'prefect-stack.yaml'), out);
+  return out;
+}
+
+describe('dist/', () => {
+  const fresh = synthTo();
+
+  test('the committed dist/ is exactly what a fresh synth writes', () => {
+    const committed = path.join(root, 'dist');
+    expect(files(committed)).toEqual(files(fresh));
+    for (const f of files(fresh)) {
+      // Byte-for-byte: a stale dist/ means `npm run synth` was not run before committing.
+      expect([f, fs.readFileSync(path.join(committed, f), 'utf8')]).toEqual([f, fs.readFileSync(path.join(fresh, f), 'utf8')]);
+    }
+  });
+
+  test('synthesis is deterministic', () => {
+    const again = synthTo();
+    for (const f of files(fresh)) expect(fs.readFileSync(path.join(again, f))).toEqual(fs.readFileSync(path.join(fresh, f)));
+  });
+
+  test('no Secret with data, and no secret-looking literal, in dist/', () => {
+    for (const f of files(path.join(root, 'dist'))) {
+      const text = fs.readFileSync(path.join(root, 'dist', f), 'utf8');
+      for (const doc of parseAllDocuments(text)) {
+        const o = doc.toJS();
+        if (o?.kind === 'Secret') expect([f, o.metadata.name, o.data, o.stringData]).toEqual([f, o.metadata.name, undefined, undefined]);
+      }
+      // Credentials inside URLs must be $(VAR) references, never literals.
+      expect(text.match(/[a-z+]+:\/\/[^\s:@/$]+:[^\s@$(]+@/g) ?? []).toEqual([]);
+    }
+  });
+});
+
+describe('configuration schema', () => {
+  test('charts/config/schema.json is generated from the current PrefectStackProps', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-')), 'schema.json');
+    execFileSync('bash', [path.join(root, 'scripts/gen-schema.sh'), out], { cwd: root, stdio: 'pipe' });
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(JSON.parse(fs.readFileSync(path.join(root, 'charts/config/schema.json'), 'utf8')));
+  });
+});

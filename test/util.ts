@@ -1,0 +1,73 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { PrefectStack, PrefectStackProps, loadConfig } from '../charts';
+
+/** A Kubernetes object as synthesized (plain JSON). */
+export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+
+/** The smallest valid configuration: external database and Redis. */
+export const MINIMAL: PrefectStackProps = {
+  database: { external: { host: 'db.example.com', userSecret: { name: 'db', key: 'user' }, passwordSecret: { name: 'db', key: 'password' } } },
+  redis: { external: { host: 'redis.example.com', passwordSecret: { name: 'redis', key: 'password' } } },
+};
+
+/** Synthesizes a stack in memory. */
+export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
+  return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
+}
+
+/** The one object of a kind (and name); fails when there is not exactly one. */
+export function one(objs: Obj[], kind: string, name?: string): Obj {
+  const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}: ${found.map((o) => o.metadata.name).join(', ')}`);
+  return found[0];
+}
+
+/** Every pod template with the object that owns it. */
+export function podTemplates(objs: Obj[]): Array<{ owner: Obj; template: any }> {
+  return objs.flatMap((o) => {
+    if (['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind)) return [{ owner: o, template: o.spec.template }];
+    if (o.kind === 'CronJob') return [{ owner: o, template: o.spec.jobTemplate.spec.template }];
+    return [];
+  });
+}
+
+/** All containers (init containers included) of a pod template. */
+export function containers(template: any): any[] {
+  return [...(template.spec.initContainers ?? []), ...template.spec.containers];
+}
+
+/** A container's environment as a map of name → value or `secret:<name>/<key>`. */
+export function envMap(container: any): Record<string, string> {
+  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name,
+    e.value ?? (e.valueFrom?.secretKeyRef ? `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}` : JSON.stringify(e.valueFrom))]));
+}
+
+/** Expects `fn` to throw an error that names `field` and says how to fix it. */
+export function expectConfigError(fn: () => unknown, field: string, pattern?: RegExp): void {
+  let error: Error | undefined;
+  try {
+    fn();
+  } catch (e) {
+    error = e as Error;
+  }
+  expect(error).toBeDefined();
+  expect(error!.message).toContain(field);
+  if (pattern) expect(error!.message).toMatch(pattern);
+}
+
+/** The configurations every policy is checked on: the shipped file, the examples, and option-heavy variants. */
+export function configurations(): Array<[string, PrefectStackProps]> {
+  const root = path.join(__dirname, '..');
+  const examples = fs.existsSync(path.join(root, 'examples'))
+    ? fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.yaml') && !f.startsWith('argocd'))
+    : [];
+  return [
+    ['prefect-stack.yaml', loadConfig(path.join(root, 'prefect-stack.yaml'))],
+    ...examples.map((f): [string, PrefectStackProps] => [`examples/${f}`, loadConfig(path.join(root, 'examples', f))]),
+    ['minimal external', MINIMAL],
+    ['autoscaling + auth', { ...MINIMAL, api: { autoscaling: { maxReplicas: 6 } }, prefect: { authSecret: { name: 'auth', key: 'auth' } } }],
+  ];
+}
+
