@@ -54,12 +54,13 @@ for (const file of fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
 /** Validates one object; returns the errors as readable lines. */
 export function schemaErrors(o: Obj): string[] {
   const key = `${o.apiVersion}/${o.kind}`;
+  const where = `${o.kind}/${o.metadata?.name}`;
   const validate = k8s.kinds[key]
     ? ajv.getSchema(`k8s#/components/schemas/${k8s.kinds[key]}`)!
     : crdValidators.get(key);
   if (!validate) return [`${key}: no schema known`];
   if (validate(o)) return [];
-  return (validate.errors ?? []).map((e) => `${o.kind}/${o.metadata?.name}${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`);
+  return (validate.errors ?? []).map((e) => `${where}${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`);
 }
 
 describe.each(configurations())('schema: %s', (_name, props) => {

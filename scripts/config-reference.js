@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Renders the configuration reference (README, between the config-reference markers) from the generated JSON
+// Schema, so the documented keys are exactly the keys the file accepts. `node scripts/config-reference.js --write`
+// updates README.md; test/project/docs.test.ts fails when it is stale.
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+const schema = JSON.parse(fs.readFileSync(path.join(root, 'charts/config/schema.json'), 'utf8'));
+const deref = (s) => (s && s.$ref ? schema.definitions[s.$ref.replace('#/definitions/', '')] : s);
+
+function typeOf(s) {
+  s = deref(s);
+  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' | ');
+  if (Array.isArray(s.type)) return s.type.join(' | ');
+  if (s.type === 'array') return `${typeOf(s.items)}[]`;
+  if (s.type === 'object' && !s.properties) return 'map';
+  return s.type ?? 'object';
+}
+
+// `@default VALUE - why` arrives as one string; `@default - text` is prose with no literal value.
+function defaultText(d) {
+  if (d === undefined) return '';
+  if (typeof d !== 'string') return `\`${JSON.stringify(d)}\``;
+  const m = /^(.*?)\s+-\s+(.*)$/.exec(d);
+  if (d.startsWith('-')) return d.slice(1).trim();
+  if (m) return `\`${m[1]}\` (${m[2]})`;
+  return `\`${JSON.stringify(d)}\``;
+}
+
+const cell = (t) => String(t ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+
+function rows(s, prefix) {
+  s = deref(s);
+  const out = [];
+  for (const [key, prop] of Object.entries(s.properties ?? {})) {
+    const name = `${prefix}${key}`;
+    const target = deref(prop);
+    const isSection = target.type === 'object' && target.properties;
+    const dflt = defaultText(prop.default);
+    const required = (s.required ?? []).includes(key) ? ' (required)' : '';
+    out.push(`| \`${name}\` | ${isSection ? 'section' : cell(typeOf(prop))}${required} | ${cell(dflt)} | ${cell(prop.description ?? target.description)} |`);
+    if (isSection) out.push(...rows(target, `${name}.`));
+  }
+  return out;
+}
+
+const table = ['| key | type | default | meaning |', '| --- | --- | --- | --- |', ...rows(schema.definitions.PrefectStackProps, '')].join('\n');
+module.exports = { table };
+
+if (process.argv.includes('--write')) {
+  const readme = path.join(root, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const next = text.replace(/(<!-- config-reference:start -->\n)[\s\S]*?(<!-- config-reference:end -->)/, `$1${table}\n$2`);
+  fs.writeFileSync(readme, next);
+} else if (require.main === module) {
+  console.log(table);
+}
