@@ -2,6 +2,6 @@
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..');
-for (const rel of ['charts/config/schema.json', 'charts/prefect/scripts']) {
+for (const rel of ['charts/config/schema.json', 'charts/prefect/scripts', 'charts/data/scripts']) {
   fs.cpSync(path.join(root, rel), path.join(root, 'lib', rel), { recursive: true });
 }

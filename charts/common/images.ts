@@ -2,10 +2,12 @@ import { checkDnsSubdomain, checkImageTag, fail } from './validate';
 
 /**
  * The one table of pinned images. To bump one: change its tag here, run `npm run synth`, read the diff of dist/,
- * run `npm test` (and the cluster tiers), commit. The Prefect image's tag follows `prefect.version`.
+ * run `npm test` (and the cluster tiers), commit. The Prefect images' tags follow `prefect.version`.
  */
 export const PINNED_IMAGES = {
   prefect: { registry: 'docker.io', repository: 'prefecthq/prefect', tag: '3.9.1-python3.12' },
+  // The Kubernetes worker: Prefect's own `-kubernetes` variant (the same release plus prefect-kubernetes).
+  prefectWorker: { registry: 'docker.io', repository: 'prefecthq/prefect', tag: '3.9.1-python3.12-kubernetes' },
   postgres: { registry: 'docker.io', repository: 'library/postgres', tag: '17.6' },
   postgresExporter: { registry: 'quay.io', repository: 'prometheuscommunity/postgres-exporter', tag: 'v0.18.1' },
   redis: { registry: 'docker.io', repository: 'library/redis', tag: '8.2.2' },
@@ -16,10 +18,18 @@ export const PINNED_IMAGES = {
   prometheus: { registry: 'quay.io', repository: 'prometheus/prometheus', tag: 'v3.7.3' },
   grafana: { registry: 'docker.io', repository: 'grafana/grafana', tag: '12.2.1' },
   prefectExporter: { registry: 'docker.io', repository: 'prefecthq/prometheus-prefect-exporter', tag: '1.6.0' },
+  // The backup's optional S3 copy (rclone: one static binary, S3 settings from the environment only).
+  s3Client: { registry: 'docker.io', repository: 'rclone/rclone', tag: '1.75.1' },
 } as const;
 
 /** The name of an image in {@link PINNED_IMAGES}. */
 export type ImageName = keyof typeof PINNED_IMAGES;
+
+/** Images whose tag follows `prefect.version`: the release, then this suffix (Prefect's tag scheme). */
+const PREFECT_TAG_SUFFIX: { [name in ImageName]?: string } = {
+  prefect: '-python3.12',
+  prefectWorker: '-python3.12-kubernetes',
+};
 
 /** Where images come from: a registry mirror for every image, or one image replaced outright. */
 export interface ImagesProps {
@@ -75,7 +85,7 @@ export class ImageCatalog {
   public ref(name: ImageName): string {
     if (this.overrides[name]) return this.overrides[name];
     const pinned = PINNED_IMAGES[name];
-    const tag = name === 'prefect' && this.prefectVersion ? `${this.prefectVersion}-python3.12` : pinned.tag;
+    const tag = this.prefectVersion && name in PREFECT_TAG_SUFFIX ? `${this.prefectVersion}${PREFECT_TAG_SUFFIX[name]}` : pinned.tag;
     return `${this.registry ?? pinned.registry}/${pinned.repository}:${tag}`;
   }
 }

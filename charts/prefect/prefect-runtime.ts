@@ -97,6 +97,8 @@ export class PrefectRuntime extends Construct {
         authSecret: s.authSecret,
         uiApiUrl: o.ui ? (url ? `${url.origin}${base}/api` : '/api') : undefined,
         uiServeBase: o.ui ? base || undefined : undefined,
+        // Growth settings belong to the long-running server processes (API and services), not the migration.
+        retention: o.redis ? s.retention : undefined,
         extraEnv: s.extraEnv,
       }),
       ports: o.ports,

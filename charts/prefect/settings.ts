@@ -27,8 +27,30 @@ export interface PrefectEnvironmentOptions {
   readonly uiApiUrl?: string;
   /** Where the UI is served below the host, e.g. `/` or `/prefect`. */
   readonly uiServeBase?: string;
+  /** Database and Redis growth settings (retention, vacuum, stream trimming); absent for the migrate Job. */
+  readonly retention?: RetentionSettings;
   /** Extra PREFECT_* settings from the user, applied last. */
   readonly extraEnv?: Record<string, string>;
+}
+
+/** What keeps PostgreSQL and Redis from growing without bound (see `prefect.retention`). */
+export interface RetentionSettings {
+  /** Events (and their resources) older than this are deleted by the vacuum service. */
+  readonly eventsDays: number;
+  /** Flow-run heartbeat events are deleted sooner: they only matter while a run is live. */
+  readonly heartbeatEventsDays: number;
+  /** Whether the vacuum service deletes old terminal top-level flow runs with their logs and artifacts. */
+  readonly flowRunsEnabled: boolean;
+  /** Age (by end time) after which a terminal flow run is deleted. */
+  readonly flowRunsDays: number;
+  /** How often the vacuum service runs. */
+  readonly vacuumIntervalSeconds: number;
+  /** Rows deleted per transaction. */
+  readonly vacuumBatchSize: number;
+  /** How often each Redis stream consumer trims delivered entries (prefect-redis). */
+  readonly redisTrimEverySeconds: number;
+  /** A consumer group idle this long no longer holds back trimming (a crashed pod's group). */
+  readonly redisTrimIdleThresholdSeconds: number;
 }
 
 /** Writable paths of a Prefect container under a read-only root filesystem. */
@@ -65,6 +87,7 @@ export function prefectEnvironment(o: PrefectEnvironmentOptions): k8s.EnvVar[] {
     value('PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT', o.pool.timeoutSeconds),
     value('PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_RECYCLE', o.pool.recycleSeconds),
     ...(o.redis ? redisEnvironment(o.redis) : []),
+    ...(o.retention ? retentionEnvironment(o.retention, o.redis !== undefined) : []),
     value('PREFECT_SERVER_METRICS_ENABLED', true),
     value('PREFECT_SERVER_ANALYTICS_ENABLED', false),
     ...(o.uiApiUrl ? [
@@ -84,15 +107,66 @@ export function prefectEnvironment(o: PrefectEnvironmentOptions): k8s.EnvVar[] {
 
 function databaseEnvironment(db: DatabaseConnection): k8s.EnvVar[] {
   if (db.urlSecret) return [fromSecret('PREFECT_SERVER_DATABASE_CONNECTION_URL', db.urlSecret)];
-  // Prefect's per-part settings: it builds the URL itself, so a password needs no URL-encoding here.
+  // Prefect's per-part settings: Prefect builds the URL itself (SQLAlchemy's URL, which escapes every part), so a
+  // password with @ / % needs no encoding here (test/prefect/db-credentials.test.ts proves it on a real server).
+  // Each part is a literal or a key of a Secret (an operator's `<cluster>-app` Secret holds them all).
+  const part = (name: string, literal: string | number | undefined, secret: SecretKeyRef | undefined): k8s.EnvVar[] =>
+    secret ? [fromSecret(name, secret)] : literal === undefined ? [] : [value(name, literal)];
   return [
     value('PREFECT_SERVER_DATABASE_DRIVER', 'postgresql+asyncpg'),
-    value('PREFECT_SERVER_DATABASE_HOST', db.host!),
-    value('PREFECT_SERVER_DATABASE_PORT', db.port!),
-    value('PREFECT_SERVER_DATABASE_NAME', db.database!),
-    fromSecret('PREFECT_SERVER_DATABASE_USER', db.userSecret!),
-    fromSecret('PREFECT_SERVER_DATABASE_PASSWORD', db.passwordSecret!),
+    ...part('PREFECT_SERVER_DATABASE_HOST', db.host, db.hostSecret),
+    ...part('PREFECT_SERVER_DATABASE_PORT', db.port, db.portSecret),
+    ...part('PREFECT_SERVER_DATABASE_NAME', db.database, db.databaseSecret),
+    ...part('PREFECT_SERVER_DATABASE_USER', db.user, db.userSecret),
+    ...part('PREFECT_SERVER_DATABASE_PASSWORD', undefined, db.passwordSecret),
   ];
+}
+
+/** Seconds in a day: Prefect's vacuum settings take seconds. */
+const DAY = 86400;
+
+function retentionEnvironment(r: RetentionSettings, redis: boolean): k8s.EnvVar[] {
+  return [
+    // A plain timedelta in Prefect: ISO 8601 (a bare number of seconds is rejected), unlike the vacuum's seconds.
+    value('PREFECT_SERVER_EVENTS_RETENTION_PERIOD', `P${r.eventsDays}D`),
+    // 'events' is Prefect's default; 'flow_runs' adds old flow runs (and, implied, orphaned logs and artifacts).
+    value('PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED', r.flowRunsEnabled ? 'events,flow_runs' : 'events'),
+    value('PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD', r.flowRunsDays * DAY),
+    value('PREFECT_SERVER_SERVICES_DB_VACUUM_LOOP_SECONDS', r.vacuumIntervalSeconds),
+    value('PREFECT_SERVER_SERVICES_DB_VACUUM_BATCH_SIZE', r.vacuumBatchSize),
+    value('PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES', JSON.stringify({ 'prefect.flow-run.heartbeat': r.heartbeatEventsDays * DAY })),
+    ...(redis ? [
+      value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_EVERY', r.redisTrimEverySeconds),
+      value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_IDLE_THRESHOLD', r.redisTrimIdleThresholdSeconds),
+    ] : []),
+  ];
+}
+
+/** What a Prefect client process (a worker) needs: where the API is and how to authenticate. */
+export interface PrefectClientEnvironmentOptions {
+  /** The API URL, e.g. `http://prefect-api.prefect.svc:4200/api`. */
+  readonly apiUrl: string;
+  readonly logLevel: string;
+  /** The client's basic auth string `user:pass` (PREFECT_API_AUTH_STRING). */
+  readonly authSecret?: SecretKeyRef;
+  /** Further PREFECT_* settings, applied last. */
+  readonly extraEnv?: Record<string, string>;
+}
+
+/**
+ * The environment of a Prefect client (a worker): no server, database or Redis settings at all, because a worker
+ * hands every PREFECT_* setting it has to the flow-run pods it starts.
+ */
+export function prefectClientEnvironment(o: PrefectClientEnvironmentOptions): k8s.EnvVar[] {
+  const env: k8s.EnvVar[] = [
+    value('HOME', PREFECT_PATHS.home),
+    value('PREFECT_HOME', `${PREFECT_PATHS.home}/.prefect`),
+    value('PREFECT_LOGGING_LEVEL', o.logLevel),
+    value('PREFECT_API_URL', o.apiUrl),
+    ...(o.authSecret ? [fromSecret('PREFECT_API_AUTH_STRING', o.authSecret)] : []),
+  ];
+  for (const [name, v] of Object.entries(o.extraEnv ?? {})) env.push(value(name, v));
+  return env;
 }
 
 function redisEnvironment(r: RedisConnection): k8s.EnvVar[] {

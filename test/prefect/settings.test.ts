@@ -79,8 +79,10 @@ describe('Prefect settings → environment', () => {
   });
 
   test('extra settings are passed through, managed ones refused', () => {
-    const env = envMap(prefectContainers(synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_EVENTS_RETENTION_PERIOD: 'P3D' } } }))[0]);
-    expect(env.PREFECT_SERVER_EVENTS_RETENTION_PERIOD).toBe('P3D');
+    const env = envMap(prefectContainers(synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_API_KEEPALIVE_TIMEOUT: '75' } } }))[0]);
+    expect(env.PREFECT_SERVER_API_KEEPALIVE_TIMEOUT).toBe('75');
+    // Retention has its own keys (prefect.retention).
+    expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_EVENTS_RETENTION_PERIOD: 'P3D' } } }), 'prefect.extraEnv.PREFECT_SERVER_EVENTS_RETENTION_PERIOD', /managed by the stack/);
     expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_DATABASE_HOST: 'x' } } }), 'prefect.extraEnv.PREFECT_SERVER_DATABASE_HOST', /managed by the stack/);
     expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { HTTP_PROXY: 'x' } } }), 'prefect.extraEnv.HTTP_PROXY', /not a Prefect setting/);
   });

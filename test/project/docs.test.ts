@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { PrefectStack, alertsMarkdown, loadConfig } from '../../charts';
 
 const root = path.join(__dirname, '../..');
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
@@ -15,7 +17,12 @@ describe('README', () => {
   test('the configuration reference is the one generated from the schema', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { table } = require('../../scripts/config-reference.js');
-    expect(section('config-reference')).toBe(table);
+    expect(section('config-reference')).toBe(table.trim());
+  });
+
+  test('the alerts section is the one generated from the emitted rules', () => {
+    const stack = new PrefectStack(Testing.app(), 'docs', loadConfig(path.join(root, 'prefect-stack.yaml')));
+    expect(section('alerts')).toBe(alertsMarkdown(stack.monitoring!.ruleGroups).trim());
   });
 
   test('shows the commands a fresh machine needs', () => {

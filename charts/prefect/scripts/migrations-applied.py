@@ -16,8 +16,12 @@ async def revisions():
     from prefect.server.database import provide_database_interface
     from prefect.server.database.alembic_commands import alembic_config
 
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    engine = await provide_database_interface().engine()
+    db = provide_database_interface()
+    config = alembic_config()
+    # Prefect's env.py picks the dialect's versions folder at run time; without it there is no head (None).
+    config.set_main_option("version_locations", str(db.orm.versions_dir))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    engine = await db.engine()
     try:
         async with engine.connect() as conn:
             rows = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).fetchall()
