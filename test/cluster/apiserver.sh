@@ -59,6 +59,12 @@ alive() { # <pidfile> <name>
   pid="$(cat "$1")"
   [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2"
 }
+# Started and not exited: true also between fork and exec, while the command line is still this script's.
+running() { # <pidfile>
+  local pid
+  pid="$(cat "$1" 2>/dev/null)" && [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] &&
+    [ "$(awk '{print $3}' "/proc/$pid/stat")" != Z ]
+}
 
 stop_one() { # <pidfile> <name>
   local pid i
@@ -245,8 +251,8 @@ EOF
 
   # wait for /readyz (fail fast if a process died)
   for i in $(seq 1 $((READY_TIMEOUT * 5))); do
-    alive "$STATE/etcd.pid" etcd || { tail -30 "$STATE/etcd.log" >&2; die "etcd exited"; }
-    alive "$STATE/kube-apiserver.pid" kube-apiserver || { tail -30 "$STATE/kube-apiserver.log" >&2; die "kube-apiserver exited"; }
+    running "$STATE/etcd.pid" || { tail -30 "$STATE/etcd.log" >&2; die "etcd exited"; }
+    running "$STATE/kube-apiserver.pid" || { tail -30 "$STATE/kube-apiserver.log" >&2; die "kube-apiserver exited"; }
     if [ "$("$bin/kubectl" --kubeconfig="$STATE/admin.kubeconfig" get --raw=/readyz 2>/dev/null)" = ok ]; then break; fi
     sleep 0.2
   done

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm run test:e2e`: bring up the single-node cluster, run the smoke tests and every suite in
+# test/e2e/suites/*.sh (each gets the cluster's env file as $1), then tear the cluster down.
+#   E2E_KEEP_CLUSTER=1   leave the cluster running afterwards (bash test/e2e/cluster/down.sh to stop it)
+#   E2E_SKIP_SMOKE=1     skip the smoke tests
+#   E2E_IMPORT_IMAGES=0|1  import the stack's images (test/e2e/images/import.sh, built + cached there) into
+#                        the node's containerd; default: 1 when there is a suite in test/e2e/suites/
+set -uo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+[ "$(id -u)" = 0 ] || { echo "test:e2e needs root (it runs containerd, kubelet, iptables)" >&2; exit 2; }
+
+cleanup() { [ "${E2E_KEEP_CLUSTER:-0}" = 1 ] || bash "$HERE/cluster/down.sh"; }
+bash "$HERE/cluster/down.sh" >/dev/null 2>&1   # leftovers of an interrupted run
+trap cleanup EXIT
+
+ENV_FILE="$(bash "$HERE/cluster/up.sh" | tail -1)" && [ -f "$ENV_FILE" ] || { echo "cluster bring-up failed" >&2; exit 1; }
+rc=0
+suites=("$HERE"/suites/*.sh)
+[ -f "${suites[0]}" ] || suites=()
+if [ "${E2E_IMPORT_IMAGES:-$([ "${#suites[@]}" -gt 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  # shellcheck disable=SC1090
+  ( . "$ENV_FILE" && bash "$HERE/images/import.sh" "$E2E_CTR_ADDRESS" ) || { echo "importing the stack's images failed" >&2; exit 1; }
+fi
+if [ "${E2E_SKIP_SMOKE:-0}" != 1 ]; then bash "$HERE/smoke/smoke.sh" "$ENV_FILE" || rc=1; fi
+for s in "${suites[@]}"; do
+  echo "== suite $(basename "$s")" >&2
+  bash "$s" "$ENV_FILE" || rc=1
+done
+exit "$rc"
