@@ -10,6 +10,7 @@ import { checkInt, fail, quantityValue } from '../common/validate';
 import { DatabaseConnection } from '../prefect/connections';
 import { ConnectionBudget, postgresMaxConnections } from './max-connections';
 import { DATA_SCRIPTS, dataScript } from './scripts';
+import { DataServerServices } from './data-server-services';
 
 /** The client port of the in-cluster PostgreSQL. */
 export const POSTGRES_PORT = 5432;
@@ -182,7 +183,7 @@ export class Postgres extends Construct {
     const labels = componentLabels({ ...c, version, tier: 'backend' });
     this.statefulSetName = `${instance}-postgres`;
     this.serviceName = `${instance}-postgres`;
-    this.headlessServiceName = `${instance}-postgres-headless`;
+    this.headlessServiceName = `${this.serviceName}-headless`;
     this.scriptsConfigMapName = `${instance}-postgres-scripts`;
 
     const scripts = Object.fromEntries(DATA_SCRIPTS.map((f) => [f, dataScript(f)]));
@@ -273,26 +274,12 @@ export class Postgres extends Construct {
       },
     });
 
-    new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { name: this.headlessServiceName, labels },
-      spec: {
-        clusterIp: 'None',
-        // The pod's DNS name exists while it starts (recovery, init), for debugging and pg_isready from outside.
-        publishNotReadyAddresses: true,
-        selector: this.podLabels,
-        ports: [{ name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP' }],
-      },
-    });
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: this.podLabels,
-        ports: [
-          { name: 'postgres', port: POSTGRES_PORT, targetPort: k8s.IntOrString.fromString('postgres'), protocol: 'TCP', appProtocol: 'postgresql' },
-          { name: 'metrics', port: POSTGRES_EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP', appProtocol: 'http' },
-        ],
-      },
+    new DataServerServices(this, 'Services', {
+      name: this.serviceName,
+      labels,
+      selector: this.podLabels,
+      port: { name: 'postgres', port: POSTGRES_PORT, appProtocol: 'postgresql' },
+      metricsPort: POSTGRES_EXPORTER_PORT,
     });
 
     this.connection = {

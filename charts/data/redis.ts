@@ -8,6 +8,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { StorageProps, claimSpec } from '../common/storage';
 import { checkQuantity, fail, quantityValue } from '../common/validate';
 import { RedisConnection } from '../prefect/connections';
+import { DataServerServices } from './data-server-services';
 
 /** The client port of the in-cluster Redis. */
 export const REDIS_PORT = 6379;
@@ -106,7 +107,7 @@ export class Redis extends Construct {
     const labels = componentLabels({ ...c, version: /:(\d+(\.\d+)*)/.exec(image)?.[1], tier: 'backend' });
     this.statefulSetName = `${instance}-redis`;
     this.serviceName = `${instance}-redis`;
-    this.headlessServiceName = `${instance}-redis-headless`;
+    this.headlessServiceName = `${this.serviceName}-headless`;
     const configMapName = `${instance}-redis-config`;
 
     new k8s.KubeConfigMap(this, 'Config', {
@@ -203,25 +204,12 @@ export class Redis extends Construct {
       },
     });
 
-    new k8s.KubeService(this, 'HeadlessService', {
-      metadata: { name: this.headlessServiceName, labels },
-      spec: {
-        clusterIp: 'None',
-        publishNotReadyAddresses: true,
-        selector: this.podLabels,
-        ports: [{ name: 'redis', port: REDIS_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP' }],
-      },
-    });
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name: this.serviceName, labels },
-      spec: {
-        type: 'ClusterIP',
-        selector: this.podLabels,
-        ports: [
-          { name: 'redis', port: REDIS_PORT, targetPort: k8s.IntOrString.fromString('redis'), protocol: 'TCP', appProtocol: 'redis' },
-          { name: 'metrics', port: REDIS_EXPORTER_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP', appProtocol: 'http' },
-        ],
-      },
+    new DataServerServices(this, 'Services', {
+      name: this.serviceName,
+      labels,
+      selector: this.podLabels,
+      port: { name: 'redis', port: REDIS_PORT, appProtocol: 'redis' },
+      metricsPort: REDIS_EXPORTER_PORT,
     });
 
     this.connection = { host: this.serviceName, port: REDIS_PORT, passwordSecret: this.passwordSecret, tls: false, podLabels: this.podLabels };
