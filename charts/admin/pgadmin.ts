@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ImageCatalog } from '../common/images';
 import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { checkDnsSubdomain, checkInt, checkQuantity, fail } from '../common/validate';
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
@@ -179,7 +179,7 @@ export class PgAdmin extends Construct {
                 { name: 'PGADMIN_LISTEN_PORT', value: String(PGADMIN_PORT) },
                 { name: 'PGADMIN_DISABLE_POSTFIX', value: 'true' },
                 { name: 'PGADMIN_DEFAULT_EMAIL', value: props.email },
-                { name: 'PGADMIN_DEFAULT_PASSWORD', valueFrom: { secretKeyRef: { name: passwordSecret.name, key: passwordSecret.key } } },
+                secretEnv('PGADMIN_DEFAULT_PASSWORD', passwordSecret),
                 { name: 'PGADMIN_SERVER_JSON_FILE', value: '/pgadmin4/servers.json' },
                 { name: 'PGADMIN_REPLACE_SERVERS_ON_STARTUP', value: 'True' },
                 // Served below a path prefix: gunicorn takes the prefix from SCRIPT_NAME (the edge does not rewrite).

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ImageCatalog } from '../common/images';
 import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { fail } from '../common/validate';
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
@@ -99,7 +99,6 @@ export class RedisUi extends Construct {
     });
     const path = props.expose?.path && props.expose.path !== '/' ? props.expose.path : '';
     const r = props.redis;
-    const secretEnv = (envName: string, ref: SecretKeyRef): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
 
     let container: k8s.Container;
     if (!insight) {

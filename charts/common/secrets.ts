@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-34';
 import { checkDnsSubdomain, fail } from './validate';
 
 /** A key of an existing Secret: the stack references Secrets and never writes their values. */
@@ -16,4 +17,9 @@ export function checkSecretKeyRef(field: string, ref: SecretKeyRef): SecretKeyRe
     fail(`${field}.key`, `"${ref.key}" is not a Secret key`, "use letters, digits, '-', '_' and '.'");
   }
   return ref;
+}
+
+/** An environment variable read from a Secret key: the value stays in the cluster, the manifest holds the reference. */
+export function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
 }

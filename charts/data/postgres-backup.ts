@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ImageCatalog } from '../common/images';
 import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { StorageProps, claimSpec } from '../common/storage';
 import { checkCron, checkInt, checkUrl, fail } from '../common/validate';
@@ -244,7 +244,7 @@ export class PostgresBackup extends Construct {
           ...common,
           // Set with `kubectl set env --local … DUMP=<name>`; empty restores the newest dump.
           { name: 'DUMP', value: '' },
-          { name: 'APP_USER', valueFrom: { secretKeyRef: { name: pg.userSecret.name, key: pg.userSecret.key } } },
+          secretEnv('APP_USER', pg.userSecret),
           { name: 'KEEP_PREVIOUS', value: 'true' },
           { name: 'RESTORE_JOBS', value: '2' },
         ],
@@ -296,7 +296,6 @@ function checkS3(field: string, s3: BackupS3Options): BackupS3Options {
 
 /** rclone copies the dump the backup container just wrote (named in the handoff file); it never deletes remotely. */
 function uploadContainer(images: ImageCatalog, s3: BackupS3Options, resources: k8s.ResourceRequirements): k8s.Container {
-  const secret = (name: string, ref: SecretKeyRef): k8s.EnvVar => ({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
   return {
     name: 'upload',
     image: images.ref('s3Client'),
@@ -311,8 +310,8 @@ function uploadContainer(images: ImageCatalog, s3: BackupS3Options, resources: k
       { name: 'RCLONE_CONFIG_BACKUP_ENV_AUTH', value: 'false' },
       { name: 'RCLONE_CONFIG_BACKUP_REGION', value: s3.region ?? 'us-east-1' },
       ...(s3.endpoint ? [{ name: 'RCLONE_CONFIG_BACKUP_ENDPOINT', value: s3.endpoint }] : []),
-      secret('RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID', s3.accessKeyIdSecret),
-      secret('RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY', s3.secretAccessKeySecret),
+      secretEnv('RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID', s3.accessKeyIdSecret),
+      secretEnv('RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY', s3.secretAccessKeySecret),
       { name: 'S3_BUCKET', value: s3.bucket },
       { name: 'S3_PREFIX', value: s3.prefix ?? '' },
     ],

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ImageCatalog } from '../common/images';
 import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { StorageProps, claimSpec } from '../common/storage';
 import { checkInt, fail, quantityValue } from '../common/validate';
@@ -101,9 +101,6 @@ const INIT_RESOURCES: k8s.ResourceRequirements = {
 const MANAGED_PARAMETERS = ['max_connections', 'superuser_reserved_connections', 'data_directory', 'hba_file', 'port', 'listen_addresses', 'unix_socket_directories'];
 const SUPERUSER_RESERVED = 3;
 
-function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
-  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
-}
 
 /**
  * PostgreSQL for Prefect: a one-replica StatefulSet of the official image with its data on a claim, a headless

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ImageCatalog } from '../common/images';
 import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { StorageProps, claimSpec } from '../common/storage';
 import { checkQuantity, fail, quantityValue } from '../common/validate';
@@ -134,7 +134,7 @@ export class Redis extends Construct {
       },
     });
 
-    const auth = [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: this.passwordSecret.name, key: this.passwordSecret.key } } }];
+    const auth = [secretEnv('REDISCLI_AUTH', this.passwordSecret)];
     // redis-cli reads REDISCLI_AUTH, so the password is never on a command line. LOADING (an AOF replay) is alive.
     const ping = (accept: string): k8s.Probe => ({ exec: { command: ['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -Eq '${accept}'`] }, timeoutSeconds: 5 });
     const redis: k8s.Container = {
@@ -145,7 +145,7 @@ export class Redis extends Construct {
       // redis-server rewrites its process title, so the value does not show in `ps` either.
       command: ['redis-server'],
       args: ['/etc/redis/redis.conf', '--requirepass', '$(REDIS_PASSWORD)'],
-      env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecret.name, key: this.passwordSecret.key } } }, ...auth],
+      env: [secretEnv('REDIS_PASSWORD', this.passwordSecret), ...auth],
       ports: [{ name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
       resources,
       securityContext: restrictedContainerSecurityContext(),
@@ -169,7 +169,7 @@ export class Redis extends Construct {
       ],
       // REDIS_PASSWORD is the simplest form; the alternative, REDIS_PASSWORD_FILE, is a JSON map of URI to
       // password ({"redis://127.0.0.1:6379": "…"}), which would need the value written into a file.
-      env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: this.passwordSecret.name, key: this.passwordSecret.key } } }],
+      env: [secretEnv('REDIS_PASSWORD', this.passwordSecret)],
       ports: [{ name: 'metrics', containerPort: REDIS_EXPORTER_PORT, protocol: 'TCP' }],
       resources: exporterResources,
       securityContext: restrictedContainerSecurityContext(),

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-34';
-import { SecretKeyRef } from '../common/secrets';
+import { secretEnv, SecretKeyRef } from '../common/secrets';
 import { DatabaseConnection, RedisConnection } from './connections';
 
 /** Redis logical databases: messaging in 0, Docket's background-task coordination in 1 (separate keyspaces). */
@@ -62,10 +62,6 @@ export const PREFECT_PATHS = {
   scripts: '/opt/prefect-stack',
 } as const;
 
-function fromSecret(name: string, ref: SecretKeyRef): k8s.EnvVar {
-  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
-}
-
 function value(name: string, v: string | number | boolean): k8s.EnvVar {
   return { name, value: String(v) };
 }
@@ -96,9 +92,9 @@ export function prefectEnvironment(o: PrefectEnvironmentOptions): k8s.EnvVar[] {
     ] : []),
     ...(o.uiServeBase ? [value('PREFECT_SERVER_UI_SERVE_BASE', o.uiServeBase)] : []),
     ...(o.authSecret ? [
-      fromSecret('PREFECT_SERVER_API_AUTH_STRING', o.authSecret),
+      secretEnv('PREFECT_SERVER_API_AUTH_STRING', o.authSecret),
       // In-pod clients (probes' scripts, `prefect` CLI in a debug shell) authenticate too.
-      fromSecret('PREFECT_API_AUTH_STRING', o.authSecret),
+      secretEnv('PREFECT_API_AUTH_STRING', o.authSecret),
     ] : []),
   ];
   for (const [name, v] of Object.entries(o.extraEnv ?? {})) env.push(value(name, v));
@@ -106,12 +102,12 @@ export function prefectEnvironment(o: PrefectEnvironmentOptions): k8s.EnvVar[] {
 }
 
 function databaseEnvironment(db: DatabaseConnection): k8s.EnvVar[] {
-  if (db.urlSecret) return [fromSecret('PREFECT_SERVER_DATABASE_CONNECTION_URL', db.urlSecret)];
+  if (db.urlSecret) return [secretEnv('PREFECT_SERVER_DATABASE_CONNECTION_URL', db.urlSecret)];
   // Prefect's per-part settings: Prefect builds the URL itself (SQLAlchemy's URL, which escapes every part), so a
   // password with @ / % needs no encoding here (test/prefect/db-credentials.test.ts proves it on a real server).
   // Each part is a literal or a key of a Secret (an operator's `<cluster>-app` Secret holds them all).
   const part = (name: string, literal: string | number | undefined, secret: SecretKeyRef | undefined): k8s.EnvVar[] =>
-    secret ? [fromSecret(name, secret)] : literal === undefined ? [] : [value(name, literal)];
+    secret ? [secretEnv(name, secret)] : literal === undefined ? [] : [value(name, literal)];
   return [
     value('PREFECT_SERVER_DATABASE_DRIVER', 'postgresql+asyncpg'),
     ...part('PREFECT_SERVER_DATABASE_HOST', db.host, db.hostSecret),
@@ -163,7 +159,7 @@ export function prefectClientEnvironment(o: PrefectClientEnvironmentOptions): k8
     value('PREFECT_HOME', `${PREFECT_PATHS.home}/.prefect`),
     value('PREFECT_LOGGING_LEVEL', o.logLevel),
     value('PREFECT_API_URL', o.apiUrl),
-    ...(o.authSecret ? [fromSecret('PREFECT_API_AUTH_STRING', o.authSecret)] : []),
+    ...(o.authSecret ? [secretEnv('PREFECT_API_AUTH_STRING', o.authSecret)] : []),
   ];
   for (const [name, v] of Object.entries(o.extraEnv ?? {})) env.push(value(name, v));
   return env;
@@ -181,7 +177,7 @@ function redisEnvironment(r: RedisConnection): k8s.EnvVar[] {
     value('PREFECT_REDIS_MESSAGING_PORT', r.port),
     value('PREFECT_REDIS_MESSAGING_DB', REDIS_MESSAGING_DB),
     value('PREFECT_REDIS_MESSAGING_SSL', Boolean(r.tls)),
-    ...(r.passwordSecret ? [fromSecret('PREFECT_REDIS_MESSAGING_PASSWORD', r.passwordSecret)] : []),
+    ...(r.passwordSecret ? [secretEnv('PREFECT_REDIS_MESSAGING_PASSWORD', r.passwordSecret)] : []),
     // Docket (background-task coordination) needs one shared Redis; the default memory:// is per process.
     // Kubernetes expands $(PREFECT_REDIS_MESSAGING_PASSWORD) from the variable above: the value stays in the Secret.
     value('PREFECT_SERVER_DOCKET_URL', `${r.tls ? 'rediss' : 'redis'}://${auth}${r.host}:${r.port}/${REDIS_DOCKET_DB}`),
