@@ -8,6 +8,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { checkDnsSubdomain, checkInt, checkQuantity, fail } from '../common/validate';
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
 import { DatabaseConnection } from '../prefect/connections';
+import { httpProbes } from '../common/probes';
 
 /** pgAdmin's HTTP port: unprivileged, so the container needs no capability. */
 export const PGADMIN_PORT = 8080;
@@ -157,7 +158,6 @@ export class PgAdmin extends Construct {
       },
     });
 
-    const http = { path: `${path}/misc/ping`, port: k8s.IntOrString.fromString('http') };
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name, labels },
       spec: {
@@ -189,9 +189,7 @@ export class PgAdmin extends Construct {
               resources,
               securityContext: restrictedContainerSecurityContext(),
               // The first start creates the SQLite database and imports servers.json: allow it two minutes.
-              startupProbe: { httpGet: http, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 24 },
-              readinessProbe: { httpGet: http, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { httpGet: http, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+              ...httpProbes({ ready: `${path}/misc/ping`, startupSeconds: 120 }),
               volumeMounts: [
                 { name: 'data', mountPath: '/var/lib/pgadmin' },
                 { name: 'tmp', mountPath: '/tmp' },

@@ -8,6 +8,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { fail } from '../common/validate';
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
 import { RedisConnection } from '../prefect/connections';
+import { httpProbes } from '../common/probes';
 
 /** redis-commander's port (the seed's ARDM port). */
 export const REDIS_COMMANDER_PORT = 8081;
@@ -105,7 +106,6 @@ export class RedisUi extends Construct {
       const connection: Record<string, unknown> = { label: props.instance, host: r.host, port: r.port, dbIndex: 0 };
       if (r.passwordSecret) connection.password = '$(REDIS_PASSWORD)';
       if (r.tls) connection.tls = true;
-      const http = { path: `${path}/healthcheck`, port: k8s.IntOrString.fromString('http') };
       container = {
         name: 'redis-commander',
         image: props.images.ref('redisCommander'),
@@ -128,13 +128,10 @@ export class RedisUi extends Construct {
         resources,
         securityContext: restrictedContainerSecurityContext(),
         // /healthcheck answers "ok" without auth and without touching Redis: a Redis outage does not restart it.
-        startupProbe: { httpGet: http, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 30 },
-        readinessProbe: { httpGet: http, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-        livenessProbe: { httpGet: http, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
+        ...httpProbes({ ready: `${path}/healthcheck`, startupSeconds: 60 }),
         volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
       };
     } else {
-      const http = { path: '/api/health', port: k8s.IntOrString.fromString('http') };
       container = {
         name: 'redisinsight',
         image: props.images.ref('redisInsight'),
@@ -154,9 +151,7 @@ export class RedisUi extends Construct {
         ports: [{ name: 'http', containerPort: REDIS_INSIGHT_PORT, protocol: 'TCP' }],
         resources,
         securityContext: restrictedContainerSecurityContext(),
-        startupProbe: { httpGet: http, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
-        readinessProbe: { httpGet: http, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-        livenessProbe: { httpGet: http, periodSeconds: 30, timeoutSeconds: 3, failureThreshold: 3 },
+        ...httpProbes({ ready: '/api/health', startupSeconds: 120 }),
         volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/data' }],
       };
     }

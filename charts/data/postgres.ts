@@ -11,6 +11,7 @@ import { DatabaseConnection } from '../prefect/connections';
 import { ConnectionBudget, postgresMaxConnections } from './max-connections';
 import { DATA_SCRIPTS, dataScript } from './scripts';
 import { DataServerServices } from './data-server-services';
+import { httpProbes } from '../common/probes';
 
 /** The client port of the in-cluster PostgreSQL. */
 export const POSTGRES_PORT = 5432;
@@ -237,8 +238,7 @@ export class Postgres extends Construct {
       resources: exporterResources,
       securityContext: restrictedContainerSecurityContext(),
       // "/" is the landing page: it does not query the database, so a database outage does not restart the exporter.
-      readinessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-      livenessProbe: { httpGet: { path: '/', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      ...httpProbes({ ready: '/', port: 'metrics' }),
     };
     const podSpec: k8s.PodSpec = {
       automountServiceAccountToken: false,

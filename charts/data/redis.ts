@@ -9,6 +9,7 @@ import { StorageProps, claimSpec } from '../common/storage';
 import { checkQuantity, fail, quantityValue } from '../common/validate';
 import { RedisConnection } from '../prefect/connections';
 import { DataServerServices } from './data-server-services';
+import { httpProbes } from '../common/probes';
 
 /** The client port of the in-cluster Redis. */
 export const REDIS_PORT = 6379;
@@ -173,8 +174,7 @@ export class Redis extends Construct {
       ports: [{ name: 'metrics', containerPort: REDIS_EXPORTER_PORT, protocol: 'TCP' }],
       resources: exporterResources,
       securityContext: restrictedContainerSecurityContext(),
-      readinessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 20, timeoutSeconds: 5 },
-      livenessProbe: { httpGet: { path: '/health', port: k8s.IntOrString.fromString('metrics') }, periodSeconds: 30, timeoutSeconds: 5, failureThreshold: 3 },
+      ...httpProbes({ ready: '/health', port: 'metrics' }),
     };
 
     new k8s.KubeStatefulSet(this, 'StatefulSet', {

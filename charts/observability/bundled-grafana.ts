@@ -9,6 +9,7 @@ import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { fail } from '../common/validate';
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
+import { httpProbes } from '../common/probes';
 
 /** The Grafana port. */
 export const GRAFANA_PORT = 3000;
@@ -143,9 +144,7 @@ export class BundledGrafana extends Construct {
                 ...(subPath ? [{ name: 'GF_SERVER_SERVE_FROM_SUB_PATH', value: 'true' }] : []),
               ],
               ports: [{ name: 'http', containerPort: GRAFANA_PORT, protocol: 'TCP' }],
-              startupProbe: { httpGet: { path: '/api/health', port: http }, periodSeconds: 5, failureThreshold: 60 },
-              readinessProbe: { httpGet: { path: '/api/health', port: http }, periodSeconds: 10 },
-              livenessProbe: { httpGet: { path: '/api/health', port: http }, periodSeconds: 20, failureThreshold: 3 },
+              ...httpProbes({ ready: '/api/health', startupSeconds: 300 }),
               resources,
               securityContext: restrictedContainerSecurityContext(),
               volumeMounts: [

@@ -10,6 +10,7 @@ import { checkCidr, checkDnsLabel, checkDnsSubdomain, checkInt, checkQuantity, f
 import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
 import { AlertRuleGroup, ruleFileGroups } from './rules';
 import { ScrapeTarget, serviceMonitorTargetRelabelings } from './targets';
+import { httpProbes } from '../common/probes';
 
 /** The Prometheus port. */
 export const PROMETHEUS_PORT = 9090;
@@ -234,9 +235,7 @@ export class BundledPrometheus extends Construct {
               ],
               ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
               // WAL replay after a crash can take minutes on a full disk.
-              startupProbe: { httpGet: { path: `${prefix}/-/ready`, port: http }, periodSeconds: 10, failureThreshold: 60 },
-              readinessProbe: { httpGet: { path: `${prefix}/-/ready`, port: http }, periodSeconds: 10, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: `${prefix}/-/healthy`, port: http }, periodSeconds: 20, failureThreshold: 3 },
+              ...httpProbes({ ready: `${prefix}/-/ready`, live: `${prefix}/-/healthy`, startupSeconds: 600 }),
               resources,
               securityContext: restrictedContainerSecurityContext(),
               volumeMounts: [

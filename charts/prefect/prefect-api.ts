@@ -4,6 +4,7 @@ import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
 import { checkInt, fail } from '../common/validate';
 import { PrefectRuntime } from './prefect-runtime';
+import { httpProbes } from '../common/probes';
 
 /** The Prefect API port. */
 export const PREFECT_API_PORT = 4200;
@@ -81,7 +82,6 @@ export class PrefectApi extends Construct {
     const c = { instance: props.instance, name: 'prefect', component: 'api' };
     this.podSelector = selectorLabels(c);
     const labels = componentLabels({ ...c, version: rt.settings.version, tier: 'backend' });
-    const http = { path: '', port: k8s.IntOrString.fromString('http') };
 
     const container = rt.container({
       name: 'api',
@@ -91,12 +91,10 @@ export class PrefectApi extends Construct {
       resources,
       ports: [{ name: 'http', containerPort: PREFECT_API_PORT, protocol: 'TCP' }],
       probes: {
-        // The first start copies the UI and warms imports: up to 5 minutes before liveness applies.
-        startupProbe: { httpGet: { ...http, path: '/api/health' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 },
         // /api/ready fails while Postgres is unreachable: the pod leaves the Service instead of serving 500s.
-        readinessProbe: { httpGet: { ...http, path: '/api/ready' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         // /api/health does not touch the database: a database outage does not restart every replica.
-        livenessProbe: { httpGet: { ...http, path: '/api/health' }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+        // The first start copies the UI and warms imports: up to 5 minutes before liveness applies.
+        ...httpProbes({ ready: '/api/ready', live: '/api/health', startupSeconds: 300 }),
         // Endpoints update asynchronously: keep serving a few seconds after removal so no request is dropped.
         lifecycle: { preStop: { sleep: { seconds: 10 } } },
       },
