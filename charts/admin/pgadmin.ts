@@ -187,7 +187,8 @@ export class PgAdmin extends Construct {
               ],
               ports: [{ name: 'http', containerPort: PGADMIN_PORT, protocol: 'TCP' }],
               resources,
-              securityContext: restrictedContainerSecurityContext(),
+              // The image's python carries cap_net_bind_service as a file capability: exec needs it in the bounding set.
+              securityContext: restrictedContainerSecurityContext({ netBindService: true }),
               // The first start creates the SQLite database and imports servers.json: allow it two minutes.
               ...httpProbes({ ready: `${path}/misc/ping`, startupSeconds: 120 }),
               volumeMounts: [

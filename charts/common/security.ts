@@ -21,14 +21,18 @@ export function restrictedPodSecurityContext(id: PodIdentity): k8s.PodSecurityCo
   };
 }
 
-/** The one container security context every container uses: `restricted`, and a read-only root filesystem. */
-export function restrictedContainerSecurityContext(): k8s.SecurityContext {
+/**
+ * The one container security context every container uses: `restricted`, and a read-only root filesystem.
+ * `netBindService` keeps the one capability `restricted` allows, for images whose binary carries it as a file
+ * capability (pgAdmin's python): without it in the bounding set, exec fails under no_new_privs.
+ */
+export function restrictedContainerSecurityContext(o: { netBindService?: boolean } = {}): k8s.SecurityContext {
   return {
     allowPrivilegeEscalation: false,
     privileged: false,
     readOnlyRootFilesystem: true,
     runAsNonRoot: true,
-    capabilities: { drop: ['ALL'] },
+    capabilities: { drop: ['ALL'], ...(o.netBindService ? { add: ['NET_BIND_SERVICE'] } : {}) },
     seccompProfile: { type: 'RuntimeDefault' },
   };
 }

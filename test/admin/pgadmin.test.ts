@@ -70,3 +70,11 @@ describe('PgAdmin', () => {
     expectConfigError(() => synth(withPgAdmin({ resources: { requests: { memory: '2Gi' } } })), 'admin.pgadmin.resources.requests.memory', /above the limit/);
   });
 });
+
+describe('PgAdmin capabilities', () => {
+  test("keeps NET_BIND_SERVICE, which the image's python carries as a file capability, and nothing else", () => {
+    const objs = synth({ ...MINIMAL, admin: { pgadmin: { email: 'a@example.com', passwordSecret: { name: 'p', key: 'k' } } } });
+    const c = one(objs, 'Deployment', 'prefect-pgadmin').spec.template.spec.containers[0];
+    expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+  });
+});
