@@ -56,8 +56,13 @@ export interface RedisUiProps extends RedisUiOptions {
   readonly edge: ResolvedEdge;
 }
 
-/** A non-root uid for both images (neither writes outside its emptyDirs here). */
-const UI_UID = 10001;
+/**
+ * redis-commander's image user (`redis`, uid 10000): its Dockerfile makes `config/*.json` readable by that owner and
+ * group root only (`chmod ug+r,o-rwx`), so any other uid fails at start with EACCES on `config/default.json`.
+ */
+const REDIS_COMMANDER_UID = 10000;
+/** A non-root uid for RedisInsight (it writes only to its emptyDirs here). */
+const REDIS_INSIGHT_UID = 10001;
 
 /**
  * A Redis web UI (frontend tier) in place of the seed's ARDM desktop app.
@@ -167,7 +172,7 @@ export class RedisUi extends Construct {
           spec: {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext({ user: UI_UID, group: UI_UID }),
+            securityContext: restrictedPodSecurityContext(insight ? { user: REDIS_INSIGHT_UID, group: REDIS_INSIGHT_UID } : { user: REDIS_COMMANDER_UID, group: REDIS_COMMANDER_UID }),
             containers: [container],
             volumes: [
               { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },

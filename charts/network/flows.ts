@@ -89,6 +89,12 @@ export interface NetworkPoliciesOptions {
    */
   readonly dns?: PeerSelector;
   /**
+   * Ports the DNS pods listen on. A NetworkPolicy matches the pod's port after the Service's translation, not the
+   * Service's port 53: OpenShift's DNS pods listen on 5353, a non-root CoreDNS on e.g. 1053.
+   * @default [53] - CoreDNS and kube-dns on kubeadm, EKS, GKE, AKS and k3s
+   */
+  readonly dnsPorts?: number[];
+  /**
    * Prefect workers (and other API clients) inside the cluster that reach the API directly on port 4200.
    * @default - none: in-cluster clients go through the edge, or are listed here
    */
@@ -116,6 +122,7 @@ export interface ResolvedNetworkPolicies {
   readonly edgeFrom?: PeerSelector;
   readonly prometheusFrom: PeerSelector;
   readonly dns: PeerSelector;
+  readonly dnsPorts: number[];
   readonly workersFrom: PeerSelector[];
   readonly internetEgress?: { cidrs: string[]; except: string[]; ports: number[] };
   readonly externalDatabaseCidrs: string[];
@@ -156,6 +163,11 @@ function checkCidrs(field: string, cidrs: string[]): string[] {
   return cidrs.map((c, i) => checkCidr(`${field}[${i}]`, c));
 }
 
+function checkPorts(field: string, ports: number[]): number[] {
+  if (!Array.isArray(ports) || ports.length === 0) fail(field, 'is empty', 'list at least one port, e.g. [53]');
+  return ports.map((p, i) => checkInt(`${field}[${i}]`, p, 1, 65535));
+}
+
 /** The name of a namespace as its automatic label selects it. */
 export function namespaceNamed(name: string): Labels {
   return { 'kubernetes.io/metadata.name': name };
@@ -174,6 +186,7 @@ export function resolveNetworkPolicies(o: NetworkPoliciesOptions = {}, defaultEd
     edgeFrom: o.edgeFrom ? checkSelector(`${f}.edgeFrom`, o.edgeFrom) : defaultEdgeFrom,
     prometheusFrom: checkSelector(`${f}.prometheusFrom`, o.prometheusFrom ?? { namespaceLabels: namespaceNamed('monitoring') }),
     dns: checkSelector(`${f}.dns`, o.dns ?? { namespaceLabels: namespaceNamed('kube-system'), podLabels: { 'k8s-app': 'kube-dns' } }),
+    dnsPorts: checkPorts(`${f}.dnsPorts`, o.dnsPorts ?? [53]),
     workersFrom: (o.workersFrom ?? []).map((w, i) => checkSelector(`${f}.workersFrom[${i}]`, w)),
     internetEgress: internet,
     externalDatabaseCidrs: o.externalDatabaseCidrs ? checkCidrs(`${f}.externalDatabaseCidrs`, o.externalDatabaseCidrs) : ANY_ADDRESS,
@@ -250,7 +263,7 @@ export function stackFlows(p: StackFlowsProps): Flow[] {
   const flows: Flow[] = [];
   const add = (from: FlowPeer, to: FlowPeer, ports: FlowPort[], why: string) => flows.push({ from, to, ports, why });
 
-  add({ kind: 'all' }, namespacePeer(n.dns), [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }], 'name resolution');
+  add({ kind: 'all' }, namespacePeer(n.dns), n.dnsPorts.flatMap((port): FlowPort[] => [{ port, protocol: 'UDP' }, { port, protocol: 'TCP' }]), 'name resolution');
   if (n.edgeFrom) {
     add(namespacePeer(n.edgeFrom), api, [tcp(p.api.port)], 'the edge serves the UI and API');
     if (p.pgadmin) add(namespacePeer(n.edgeFrom), podsPeer(p.pgadmin.podLabels), [tcp(p.pgadmin.port)], 'the edge serves pgAdmin');

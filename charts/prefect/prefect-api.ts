@@ -17,8 +17,10 @@ export interface PrefectApiOptions {
    */
   readonly replicas?: number;
   /**
-   * Container resources; defaults come from `npm run bench:prefect` (bench/prefect/measure.sh) with headroom.
-   * @default - requests cpu 250m / memory 512Mi, limits cpu 1 / memory 1Gi
+   * Container resources. Measured (bench/prefect/measure.sh): one API process idles at 171 MiB RSS and tops out
+   * near one core (a single event loop), 206 MiB while serving 200-run filter pages; requests ≈ 1.8× idle, the
+   * memory limit ≈ 3× for large responses and the first start's UI copy. Scale out with replicas, not CPU.
+   * @default - requests cpu 250m / memory 320Mi, limits cpu 1 / memory 640Mi
    */
   readonly resources?: ResourcesProps;
   /**
@@ -48,8 +50,8 @@ export interface PrefectApiProps extends PrefectApiOptions {
 }
 
 const API_DEFAULT_RESOURCES = {
-  requests: { cpu: '250m', memory: '512Mi' },
-  limits: { cpu: '1', memory: '1Gi' },
+  requests: { cpu: '250m', memory: '320Mi' },
+  limits: { cpu: '1', memory: '640Mi' },
 };
 
 /**

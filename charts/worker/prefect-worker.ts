@@ -201,7 +201,11 @@ export class PrefectWorker extends Construct {
     this.podSelector = selectorLabels(c);
     const labels = componentLabels({ ...c, version: settings.version, tier: 'backend' });
     const flowRun = { instance, name: 'prefect', component: 'flow-run' };
-    this.flowRunPodSelector = selectorLabels(flowRun);
+    // prefect-kubernetes overwrites app.kubernetes.io/name (with the flow's or deployment's name), part-of,
+    // managed-by and version on every flow-run pod (KubernetesWorkerJobConfiguration._base_*_labels), so the
+    // NetworkPolicies select flow runs by instance and component only.
+    const { 'app.kubernetes.io/name': _overwritten, ...flowRunSelector } = selectorLabels(flowRun);
+    this.flowRunPodSelector = flowRunSelector;
     this.deploymentName = `${instance}-worker`;
     const workerSa = `${instance}-worker`;
     const flowRunSa = `${instance}-flow-run`;

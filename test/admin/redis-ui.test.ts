@@ -31,6 +31,11 @@ describe('RedisUi', () => {
     for (const v of spec.volumes) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual(['emptyDir']);
   });
 
+  test('redis-commander runs as its image user 10000: the image keeps config/*.json from other uids (o-rwx)', () => {
+    const spec = one(synth(withUi()), 'Deployment', 'prefect-redis-ui').spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsUser: 10000, runAsGroup: 10000, fsGroup: 10000 });
+  });
+
   test('RedisInsight as the option: port 5540, /api/health, password from the Secret', () => {
     const objs = synth(withUi({ kind: 'redisinsight' }));
     const c = one(objs, 'Deployment', 'prefect-redis-ui').spec.template.spec.containers[0];

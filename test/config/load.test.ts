@@ -42,7 +42,7 @@ describe('configuration file', () => {
     ['fractional replicas', 'api:\n  replicas: 1.5\n', 'api.replicas', /whole number/],
     ['decimal-unit memory', 'api:\n  resources:\n    limits:\n      memory: 10GB\n', 'api.resources.limits.memory', /did you mean "10Gi"\?/],
     ['nonsense CPU', 'api:\n  resources:\n    requests:\n      cpu: lots\n', 'api.resources.requests.cpu', /not a Kubernetes quantity/],
-    ['request above limit', 'api:\n  resources:\n    requests:\n      memory: 4Gi\n', 'api.resources.requests.memory', /above the limit 1Gi/],
+    ['request above limit', 'api:\n  resources:\n    requests:\n      memory: 4Gi\n', 'api.resources.requests.memory', /above the limit 640Mi/],
     ['version latest', 'prefect:\n  version: latest\n', 'prefect.version', /not an exact release/],
     ['floating version', 'prefect:\n  version: "3"\n', 'prefect.version', /pin an exact version/],
     ['URL without scheme', 'prefect:\n  externalUrl: prefect.example.com\n', 'prefect.externalUrl', /not an absolute https or http URL/],

@@ -207,6 +207,33 @@ describe('pg-backup.sh and pg-restore.sh', () => {
     expect(snapshot(db)).toBe(before);
     expect(psql('postgres', `SELECT count(*) FROM pg_database WHERE datname LIKE '${db}_restore_%'`)).toBe('0');
   });
+
+  test('waits for a server that is not reachable yet (a new pod is admitted late), and says so when it never is', async () => {
+    // PostgreSQL reachable only 3 s after the restore starts: a TCP forwarder to the real server that listens then.
+    const port = await freePort();
+    const forwarder = net.createServer((c) => {
+      const up = net.connect(Number(env.PGPORT), String(env.PGHOST));
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    const late = setTimeout(() => forwarder.listen(port, '127.0.0.1'), 3000);
+    const child = spawn('bash', [path.join(SCRIPTS, 'pg-restore.sh')], {
+      env: { ...env, PGPORT: String(port), PGDATABASE: `${db}_late`, BACKUP_PREFIX: db, BACKUP_DIR: dir, DUMP: dumpName, APP_USER: app },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    clearTimeout(late);
+    forwarder.close();
+    expect([status, out]).toEqual([0, expect.stringContaining(`restored as ${db}_late`)]);
+    expect(psql(`${db}_late`, 'SELECT count(*) FROM log')).toBe('20000');
+
+    const never = run('pg-restore.sh', { PGPORT: '1', PGDATABASE: `${db}_never`, BACKUP_PREFIX: db, BACKUP_DIR: dir, DUMP: dumpName, WAIT_SECONDS: '2' });
+    expect(never.status).not.toBe(0);
+    expect(never.stderr).toContain('not ready after 2s');
+  });
 });
 
 describe('pg-prune.sh with a fake calendar of dumps', () => {

@@ -165,7 +165,22 @@ describe('StackNetworkPolicies', () => {
     expect(JSON.stringify(none.spec.ingress)).not.toContain('ingress-nginx');
   });
 
+  test('DNS egress goes to the port the DNS pods listen on (networkPolicies.dnsPorts), 53 by default', () => {
+    const dnsRule = (objs: Obj[]) => policiesOf(objs).find((p) => p.metadata.name === 'prefect-allow-all-pods')!.spec.egress[0];
+    expect(dnsRule(synth(MINIMAL)).ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    // A NetworkPolicy sees the pod's port after the Service's DNAT: OpenShift's DNS pods listen on 5353.
+    const objs = synth({ ...MINIMAL, networkPolicies: { dnsPorts: [5353] } });
+    expect(dnsRule(objs).ports).toEqual([{ port: 5353, protocol: 'UDP' }, { port: 5353, protocol: 'TCP' }]);
+    const ev = new PolicyEvaluator(policiesOf(objs), namespaceNamed('prefect'));
+    const api = stackPods(objs, namespaceNamed('prefect')).find((p) => p.name === 'api')!;
+    const dns: Endpoint = { kind: 'pod', name: 'dns', labels: { 'k8s-app': 'kube-dns' }, namespaceLabels: namespaceNamed('kube-system'), inStack: false };
+    expect(ev.allowed(api, dns, { port: 5353, protocol: 'UDP' })).toBe(true);
+    expect(ev.allowed(api, dns, { port: 53, protocol: 'UDP' })).toBe(false);
+  });
+
   test('bad input', () => {
+    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { dnsPorts: [] } }), 'networkPolicies.dnsPorts', /empty/);
+    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { dnsPorts: [70000] } }), 'networkPolicies.dnsPorts[0]');
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['10.0.0.0'] } } }), 'networkPolicies.internetEgress.cidrs[0]', /CIDR/);
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: [] } } }), 'networkPolicies.internetEgress.cidrs', /empty/);
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { externalDatabaseCidrs: ['db.example.com'] } }), 'networkPolicies.externalDatabaseCidrs[0]', /CIDR/);

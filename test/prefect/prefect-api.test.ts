@@ -68,9 +68,10 @@ describe('PrefectApi', () => {
   });
 
   test('resources: defaults, and user values merged over them', () => {
-    expect(api.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(api.resources).toEqual({ requests: { cpu: '250m', memory: '320Mi' }, limits: { cpu: '1', memory: '640Mi' } });
     const d = one(synth({ ...MINIMAL, api: { resources: { limits: { memory: '2Gi' } } } }), 'Deployment', 'prefect-api');
     expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '2Gi' });
+    expect(d.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '250m', memory: '320Mi' });
   });
 
   test('the UI is served from a writable directory, and only by the API', () => {

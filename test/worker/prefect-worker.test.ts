@@ -122,10 +122,26 @@ describe('PrefectWorker', () => {
       '`worker` | 10.0.0.1/32 | 443/TCP, 6443/TCP',
       '`flow-run` | `api` | 4200/TCP',
       '`flow-run` | 0.0.0.0/0, ::/0 | 443/TCP',
-      'namespace `flows`, pods `app.kubernetes.io/component=flow-run,app.kubernetes.io/instance=prefect,app.kubernetes.io/name=prefect` | `api` | 4200/TCP',
+      'namespace `flows`, pods `app.kubernetes.io/component=flow-run,app.kubernetes.io/instance=prefect` | `api` | 4200/TCP',
     ]));
     // Nothing else reaches the worker.
     expect(rows.filter((r) => / \| `worker` \| /.test(r))).toEqual([]);
+  });
+
+  test('flow-run pods are selected without the labels prefect-kubernetes overwrites on them', () => {
+    const objs = synth(MINIMAL);
+    // The labels a flow-run pod really carries: prefect-kubernetes 0.8 (KubernetesWorkerJobConfiguration
+    // _base_flow_run_labels / _base_deployment_labels) replaces name, part-of, managed-by and version.
+    const pod = {
+      ...template(objs).job_configuration.job_manifest.spec.template.metadata.labels,
+      'app.kubernetes.io/name': 'my-deployment', 'app.kubernetes.io/part-of': 'prefect',
+      'app.kubernetes.io/managed-by': 'prefect', 'app.kubernetes.io/version': '3.9.1',
+    };
+    const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
+    const selects = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => pod[k] === v);
+    expect(selects(policies.find((p) => p.metadata.name === 'prefect-allow-flow-run')!.spec.podSelector.matchLabels)).toBe(true);
+    const apiFrom = policies.find((p) => p.metadata.name === 'prefect-allow-api')!.spec.ingress.flatMap((r: any) => r.from ?? []);
+    expect(apiFrom.some((f: any) => !f.namespaceSelector && f.podSelector && f.podSelector.matchLabels['app.kubernetes.io/component'] === 'flow-run' && selects(f.podSelector.matchLabels))).toBe(true);
   });
 
   describe('bad input', () => {

@@ -23,6 +23,13 @@ fi
 file="$dir/$DUMP"
 [[ -f $file ]] || die "no dump $DUMP in $dir; there are: $(cd "$dir" && ls -1 -- *.dump 2>/dev/null | tr '\n' ' ')"
 pg_restore --list "$file" >/dev/null 2>&1 || die "$DUMP is not a readable pg_dump archive"
+# Wait for the server as the backup does: a new Job pod's first connections can be refused for a moment (the
+# NetworkPolicy plugin admits a new pod's address only after it saw the pod; PostgreSQL may be restarting).
+for ((waited = 0; ; waited += 2)); do
+  pg_isready -q -t 5 && break
+  ((waited < ${WAIT_SECONDS:-120})) || die "PostgreSQL at ${PGHOST:-local socket} not ready after ${waited}s"
+  sleep 2
+done
 
 stamp="$(date -u +%Y%m%d%H%M%S)"
 base="${db:0:40}"

@@ -1,53 +1,66 @@
-"""Exit 0 once the database carries the installed Prefect release's head migration.
+#!/usr/bin/env python3
+"""Exit 0 only when the Prefect database is migrated to the installed Prefect's alembic head(s).
 
-Runs as an init container of the API and background pods so that no pod serves an unmigrated schema: the
-migrate Job does the upgrade; this only waits. It uses Prefect's own settings, so it connects exactly as the
-server will (URL Secret or per-part settings). `--wait N` retries for up to N seconds.
+Uses Prefect's own settings and database interface, so it honours whatever PREFECT_SERVER_DATABASE_*
+variables the pod has (per-part settings or a full connection URL). Meant as an init container in the
+API pods: it gates serving until the migrate Job has finished.
+
+  python migrations-applied.py            check once
+  python migrations-applied.py --wait 600 poll every 5 s for up to 600 s
+
+Exit codes: 0 up to date; 1 database behind/ahead/unknown revision; 2 database unreachable.
 """
-import argparse
 import asyncio
 import sys
 import time
 
 
-async def revisions():
-    import sqlalchemy as sa
+async def check() -> tuple[int, str]:
+    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+
     from prefect.server.database import provide_database_interface
     from prefect.server.database.alembic_commands import alembic_config
 
     db = provide_database_interface()
-    config = alembic_config()
-    # Prefect's env.py picks the dialect's versions folder at run time; without it there is no head (None).
-    config.set_main_option("version_locations", str(db.orm.versions_dir))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    cfg = alembic_config()
+    # Prefect's env.py picks the dialect's versions folder the same way
+    cfg.set_main_option("version_locations", str(db.orm.versions_dir))
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+
     engine = await db.engine()
     try:
         async with engine.connect() as conn:
-            rows = (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).fetchall()
+            current = set(
+                await conn.run_sync(
+                    lambda c: MigrationContext.configure(c).get_current_heads()
+                )
+            )
+    except Exception as exc:  # connection refused, auth failure, timeout ...
+        return 2, f"database unreachable: {type(exc).__name__}: {exc}".splitlines()[0]
     finally:
         await engine.dispose()
-    return head, {row[0] for row in rows}
+
+    if current == heads:
+        return 0, f"database at head {sorted(heads)}"
+    if not current:
+        return 1, f"database not migrated (no alembic_version); expected head {sorted(heads)}"
+    return 1, f"database revision {sorted(current)} != installed Prefect head {sorted(heads)}"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--wait", type=float, default=0, help="seconds to keep retrying")
-    args = parser.parse_args()
-    deadline = time.monotonic() + args.wait
+    wait = 0.0
+    if len(sys.argv) == 3 and sys.argv[1] == "--wait":
+        wait = float(sys.argv[2])
+    elif len(sys.argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 64
+    deadline = time.monotonic() + wait
     while True:
-        try:
-            head, current = asyncio.run(revisions())
-            if current == {head}:
-                print(f"database is at head revision {head}", flush=True)
-                return 0
-            message = f"database at {sorted(current) or 'no revision'}, this release needs {head}: waiting for the migrate Job"
-        except Exception as exc:  # the database may not be up yet, or the table not created
-            message = f"cannot read the schema revision yet: {type(exc).__name__}: {exc}"
-        if time.monotonic() >= deadline:
-            print(message, file=sys.stderr, flush=True)
-            return 1
-        print(message, flush=True)
+        code, message = asyncio.run(check())
+        print(("OK: " if code == 0 else "NOT READY: ") + message, flush=True)
+        if code == 0 or time.monotonic() >= deadline:
+            return code
         time.sleep(5)
 
 

@@ -1,0 +1,68 @@
+# Helpers of the stack suite (test/e2e/suites/stack.sh); sourced after the cluster's env file.
+# Everything talks to the cluster through $KUBECTL and to the edge through $E2E_INGRESS_URL (the node IP).
+
+STACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$STACK_DIR/../../.." && pwd)"
+STACK_CONFIG="${STACK_CONFIG:-$STACK_DIR/stack.yaml}"
+NS=prefect                 # namespace: in stack.yaml
+INSTANCE=prefect           # name: in stack.yaml
+PREFECT_HOST=prefect.e2e.test
+PGADMIN_HOST=pgadmin.e2e.test
+REDIS_UI_HOST=redis.e2e.test
+TOOLS_IMAGE=e2e.local/e2e/tools:1
+
+K() { "$KUBECTL" "$@"; }
+KN() { "$KUBECTL" -n "$NS" "$@"; }
+log() { echo "[stack $(date -u +%H:%M:%S)] $*" >&2; }
+# retry <tries> <sleep seconds> <cmd...>: bounded polling
+retry() { local n="$1" s="$2" i; shift 2; for ((i = 1; i < n; i++)); do "$@" && return 0; sleep "$s"; done; "$@"; }
+
+# synth <outdir>: the library's CLI on the suite's config (builds lib/ first when it is missing or stale).
+synth() {
+  local out="$1"
+  if [ ! -f "$REPO/lib/main.js" ] || [ -n "$(find "$REPO/charts" "$REPO/main.ts" -newer "$REPO/lib/main.js" -name '*.ts' -print -quit)" ]; then
+    (cd "$REPO" && npm run -s build) >&2 || return 1
+  fi
+  rm -rf "$out" && node "$REPO/lib/main.js" --config "$STACK_CONFIG" --output "$out" >&2
+}
+
+# rand <n>: n random hex characters (URL-safe: the Redis password goes into redis:// URLs).
+rand() { head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c "$1"; }
+
+# create_secrets: the Secrets stack.yaml references (README "Secrets"), with random values, never in a file.
+create_secrets() {
+  K get namespace "$NS" >/dev/null 2>&1 || K create namespace "$NS" --save-config >/dev/null
+  KN create secret generic prefect-postgres --from-literal=postgres-password="$(rand 32)" \
+    --from-literal=username=prefect --from-literal=password="$(rand 32)" >/dev/null
+  KN create secret generic prefect-redis --from-literal=password="$(rand 48)" >/dev/null
+  KN create secret generic prefect-pgadmin --from-literal=password="$(rand 24)" >/dev/null
+  KN create secret generic prefect-redis-ui --from-literal=password="$(rand 24)" >/dev/null
+}
+
+secret_value() { KN get secret "$1" -o "jsonpath={.data.$2}" | base64 -d; }
+
+# all_ready: every Deployment and StatefulSet of the namespace has all replicas ready and updated.
+all_ready() {
+  local bad
+  bad="$(KN get deploy,statefulset -o jsonpath='{range .items[*]}{.kind}/{.metadata.name} {.spec.replicas} {.status.readyReplicas} {.status.updatedReplicas}{"\n"}{end}' \
+    | awk '$2 != $3 || $2 != $4 {print $1}')"
+  [ -z "$bad" ] || { NOT_READY="$bad"; return 1; }
+}
+
+migrate_job() { KN get jobs -l app.kubernetes.io/component=migrate -o name; }
+
+# curl_edge <host> <path> [curl args…]: through Traefik at the node IP with the given Host.
+curl_edge() { local host="$1" path="$2"; shift 2; curl -sS --max-time 20 -H "Host: $host" "$@" "$E2E_INGRESS_URL$path"; }
+
+# probe_pod <namespace> <name> [labels as k=v,…]: a non-root pod of the tools image, waits until it runs.
+probe_pod() {
+  local ns="$1" name="$2" labels="${3:-}"
+  K -n "$ns" delete pod "$name" --ignore-not-found --wait=true >/dev/null 2>&1
+  K -n "$ns" run "$name" --image="$TOOLS_IMAGE" --image-pull-policy=Never --restart=Never \
+    ${labels:+--labels="$labels"} --overrides='{"spec":{"automountServiceAccountToken":false,"securityContext":{"runAsNonRoot":true,"runAsUser":10001,"runAsGroup":10001,"seccompProfile":{"type":"RuntimeDefault"}},"containers":[{"name":"'"$name"'","image":"'"$TOOLS_IMAGE"'","imagePullPolicy":"Never","command":["sleep","3600"],"securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}}}]}}' >/dev/null
+  K -n "$ns" wait --for=condition=Ready "pod/$name" --timeout=90s >/dev/null
+}
+
+# tcp_open_from <namespace> <pod> [container] <host> <port>: nc from inside a pod (5 s timeout).
+# Uses bash's /dev/tcp, so it works in any Debian-based container of the stack (no nc needed there).
+tcp_open_from() { local ns="$1" pod="$2" c="$3" host="$4" port="$5"; K -n "$ns" exec "$pod" ${c:+-c "$c"} -- timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
