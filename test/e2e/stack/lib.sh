@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers of the stack suite (test/e2e/suites/stack.sh); sourced after the cluster's env file.
 # Everything talks to the cluster through $KUBECTL and to the edge through $E2E_INGRESS_URL (the node IP).
 
@@ -27,7 +28,7 @@ synth() {
 }
 
 # rand <n>: n random hex characters (URL-safe: the Redis password goes into redis:// URLs).
-rand() { head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c "$1"; }
+rand() { od -An -tx1 -N 64 /dev/urandom | tr -d ' \n' | cut -c "1-$1"; }   # no early-exiting reader: pipefail-safe
 
 # create_secrets: the Secrets stack.yaml references (README "Secrets"), with random values, never in a file.
 create_secrets() {
@@ -66,3 +67,20 @@ probe_pod() {
 # tcp_open_from <namespace> <pod> [container] <host> <port>: nc from inside a pod (5 s timeout).
 # Uses bash's /dev/tcp, so it works in any Debian-based container of the stack (no nc needed there).
 tcp_open_from() { local ns="$1" pod="$2" c="$3" host="$4" port="$5"; K -n "$ns" exec "$pod" ${c:+-c "$c"} -- timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
+
+# stack_memory: PSS and RSS (MiB) of every process of the stack's running pods, one line per pod and a total, from
+# /proc/<pid>/smaps_rollup of the processes in each pod's memory cgroup (cgroup v1: kubepods/<qos>/pod<uid>).
+stack_memory() {
+  local uid name pss rss tp=0 tr=0 p v
+  while read -r name uid; do
+    pss=0; rss=0
+    for p in $(find /sys/fs/cgroup/memory/kubepods -path "*pod$uid/*" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
+      [ -r "/proc/$p/smaps_rollup" ] || continue
+      v="$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")"; pss=$((pss + ${v:-0}))
+      v="$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")"; rss=$((rss + ${v:-0}))
+    done
+    tp=$((tp + pss)); tr=$((tr + rss))
+    awk -v n="$name" -v p="$pss" -v r="$rss" 'BEGIN {printf "%-46s PSS %7.1f MiB   RSS %7.1f MiB\n", n, p/1024, r/1024}'
+  done < <(KN get pods --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.uid}{"\n"}{end}')
+  awk -v p="$tp" -v r="$tr" 'BEGIN {printf "%-46s PSS %7.1f MiB   RSS %7.1f MiB\n", "TOTAL (stack pods)", p/1024, r/1024}'
+}

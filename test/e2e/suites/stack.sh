@@ -16,6 +16,10 @@
 #                exporter metric the PrometheusRule reads; the same ports are closed from another namespace
 #   backup-restore  a Job from the backup CronJob writes a dump; restore (README procedure) → row counts and
 #                checksums equal those at backup time, the later change is gone, the API serves again
+#   events-across-replicas  an event emitted into one API replica reaches a websocket subscriber of the other
+#                (the replicas share events only through Redis)
+#   failover     10 requests/s through the edge while an API pod is deleted: >= 99 % answered 200, no two
+#                consecutive failures, a replacement becomes Ready (every failure logged with its timing)
 #   upgrade      SKIP: only one Prefect release has an image here (test/e2e/images)
 # Env: STACK_KEEP=1 leaves the namespaces after the run (default: deleted).
 set -uo pipefail
@@ -28,9 +32,10 @@ ENV_FILE="${1:-${CDK8S_PREFECT_E2E_STATE:-/var/lib/cdk8s-prefect-e2e}/env}"
 
 PASSED=0; FAILED=0; FAILS=(); SKIPS=()
 WORK="$(mktemp -d /tmp/e2e-stack.XXXXXX)"
-PF_PID=""
+PF_PIDS=()
+stop_port_forwards() { local p; for p in "${PF_PIDS[@]}"; do kill "$p" 2>/dev/null; done; PF_PIDS=(); }
 cleanup() {
-  [ -n "$PF_PID" ] && kill "$PF_PID" 2>/dev/null
+  stop_port_forwards
   if [ "${STACK_KEEP:-0}" != 1 ]; then
     K delete namespace "$NS" e2e-outside monitoring --ignore-not-found --wait=false >/dev/null 2>&1
   fi
@@ -97,30 +102,32 @@ s_front_door() {
   code="$(curl_edge nothing.e2e.test /api/health -o /dev/null -w '%{http_code}')"; [ "$code" = 404 ] || { log "unknown host: $code"; return 1; }
   out="$(curl_edge "$PGADMIN_HOST" /misc/ping)"; [ "$out" = PING ] || { log "pgAdmin /misc/ping: $out"; return 1; }
   # pgAdmin's login page (its own auth), and redis-commander's login (HTTP_USER/HTTP_PASSWORD).
-  curl_edge "$PGADMIN_HOST" /login -L | grep -qi 'pgadmin' || { log "pgAdmin login page missing"; return 1; }
+  # (Outputs are captured before grep: `curl | grep -q` fails under pipefail when grep exits first, SIGPIPE.)
+  out="$(curl_edge "$PGADMIN_HOST" /login -L)"; grep -qi 'pgadmin' <<<"$out" || { log "pgAdmin login page missing"; return 1; }
   out="$(curl_edge "$REDIS_UI_HOST" /healthcheck | tr -d " \n")"; [ "$out" = ok ] || { log "Redis UI /healthcheck: $out"; return 1; }
   local pw; pw="$(secret_value prefect-redis-ui password)"
-  code="$(curl_edge "$REDIS_UI_HOST" /signin -o /dev/null -w '%{http_code}' -X POST --data-urlencode username=admin --data-urlencode password=wrong)"
+  out="$(curl_edge "$REDIS_UI_HOST" /signin -X POST --data-urlencode username=admin --data-urlencode password=wrong)"
+  grep -q '"ok":false' <<<"$out" || { log "Redis UI sign-in with a wrong password: $out"; return 1; }
   out="$(curl_edge "$REDIS_UI_HOST" /signin -X POST --data-urlencode username=admin --data-urlencode "password=$pw")"
   grep -q '"ok":true' <<<"$out" || { log "Redis UI sign-in with the Secret's password: $out"; return 1; }
-  log "front door: health, UI, version 3.9.1, websocket 101, unknown host 404, pgAdmin, Redis UI (wrong password: $code)"
+  log "front door: health, UI, version 3.9.1, websocket 101, unknown host 404, pgAdmin, Redis UI login (wrong password refused)"
 }
 
 # ------------------------------------------------------------------------------------------------ flow-run
 flow_run_pod_succeeded() {
-  KN get pods -l app.kubernetes.io/component=flow-run,prefect.io/flow-name=e2e-hello -o jsonpath='{.items[*].status.phase}' | grep -q Succeeded
+  local phases; phases="$(KN get pods -l app.kubernetes.io/component=flow-run,prefect.io/flow-name=e2e-hello -o jsonpath='{.items[*].status.phase}')"
+  grep -q Succeeded <<<"$phases"
 }
 s_flow_run() {
   local venv port=14200
   venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
   # The client reaches the API through a port-forward to the Service on loopback (no DNS name for the edge's
   # host on this machine); the worker and the flow-run pod talk to it in-cluster.
-  KN port-forward svc/"$INSTANCE"-api "$port:4200" --address 127.0.0.1 >"$WORK/pf.log" 2>&1 &
-  PF_PID=$!
+  KN port-forward svc/"$INSTANCE"-api "$port:4200" --address 127.0.0.1 >"$WORK/pf.log" 2>&1 & PF_PIDS+=($!)
   retry 30 1 curl -sf --max-time 2 "http://127.0.0.1:$port/api/health" >/dev/null || { log "port-forward: $(cat "$WORK/pf.log")"; return 1; }
   local rc=0
   PREFECT_API_URL="http://127.0.0.1:$port/api" PREFECT_HOME="$WORK/prefect-home" timeout 420 "$venv/bin/python" "$STACK_DIR/flow-run.py" kubernetes 300 >&2 || rc=$?
-  kill "$PF_PID" 2>/dev/null; PF_PID=""
+  stop_port_forwards
   [ "$rc" = 0 ] || { dump_state; KN logs deploy/"$INSTANCE"-worker --tail=40 >&2; return 1; }
   # The run really was a Job of the worker in the stack's namespace, and its pod finished (the state is
   # reported before the process exits, so give the pod a moment).
@@ -152,7 +159,8 @@ s_isolation() {
   expect_closed e2e-outside probe "" "$INSTANCE-redis.$NS.svc" 6379
   expect_closed e2e-outside probe "" "$INSTANCE-postgres.$NS.svc" 9187
   # The probe itself works (DNS answers, and it can reach something open to it): the closed results are policy.
-  K -n e2e-outside exec probe -- dig +short +time=2 +tries=2 "$INSTANCE-api.$NS.svc.cluster.local" | grep -q . \
+  local addr; addr="$(K -n e2e-outside exec probe -- dig +short +time=2 +tries=2 "$INSTANCE-api.$NS.svc.cluster.local")"
+  [ -n "$addr" ] \
     || { log "probe pod cannot resolve names"; return 1; }
   expect_open e2e-outside probe "" kube-dns.kube-system.svc 53
   # And the edge → API flow works while every other path into the API is closed (scenario front-door too).
@@ -210,7 +218,18 @@ s_monitoring() {
   local missing
   missing="$(KN get prometheusrules -o json | python3 -c 'import json,sys; [print(json.dumps(i)) for i in json.load(sys.stdin)["items"]]' \
     | while read -r r; do python3 "$STACK_DIR/rule-metrics.py" <<<"$r"; done | sort -u | comm -23 - <(sort -u "$WORK/scraped"))"
+  # Known difference of the e2e image (test/e2e/images/README.md): postgres_exporter is Debian's 0.17.1, whose
+  # stat_user_tables collector exports one pg_stat_user_tables_size_bytes; the pinned 0.18.1 exports the table and
+  # index sizes separately (the names the rules use). Accepted here only while 0.17.1's combined metric is scraped.
+  local lacks="pg_stat_user_tables_index_size_bytes pg_stat_user_tables_table_size_bytes" m
+  if grep -qx pg_stat_user_tables_size_bytes "$WORK/scraped"; then
+    for m in $lacks; do
+      grep -qx "$m" <<<"$missing" && log "NOTE $m: not in postgres_exporter 0.17.1 (e2e image), in the pinned 0.18.1"
+      missing="$(grep -vx "$m" <<<"$missing" || true)"
+    done
+  fi
   [ -z "$missing" ] || { log "metrics the PrometheusRule reads but no target exports: $(tr '\n' ' ' <<<"$missing")"; return 1; }
+  log "scraped every exporter metric the PrometheusRule reads: $(KN get prometheusrules -o json | python3 -c 'import json,sys; [print(json.dumps(i)) for i in json.load(sys.stdin)["items"]]' | while read -r r; do python3 "$STACK_DIR/rule-metrics.py" <<<"$r"; done | sort -u | wc -l) names"
 }
 
 # ------------------------------------------------------------------------------------------ backup-restore
@@ -269,8 +288,52 @@ s_backup_restore() {
     || { log "no fenced prefect_pre_restore_* database"; return 1; }
   retry 90 2 all_ready || { log "not ready after the restore: $NOT_READY"; return 1; }
   [ "$(curl_edge "$PREFECT_HOST" /api/health)" = true ]
-  curl_edge "$PREFECT_HOST" /api/flows/filter -X POST -H 'Content-Type: application/json' -d '{"flows":{"name":{"any_":["e2e-after-backup"]}}}' \
-    | grep -q '^\[\]$' || { log "the API still serves the flow created after the backup"; return 1; }
+  local flows; flows="$(curl_edge "$PREFECT_HOST" /api/flows/filter -X POST -H 'Content-Type: application/json' -d '{"flows":{"name":{"any_":["e2e-after-backup"]}}}')"
+  [ "$flows" = '[]' ] || { log "the API still serves the flow created after the backup: $flows"; return 1; }
+}
+
+# ------------------------------------------------------------------------------------- events-across-replicas
+s_events_across() {
+  local venv rc=0 pods
+  venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
+  mapfile -t pods < <(KN get pods -l app.kubernetes.io/component=api --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
+  [ "${#pods[@]}" -ge 2 ] || { log "need two API pods, have: ${pods[*]}"; return 1; }
+  # One port-forward per replica: the subscriber on the first, the emitter on the second.
+  KN port-forward "pod/${pods[0]}" 14201:4200 --address 127.0.0.1 >"$WORK/pfa.log" 2>&1 & PF_PIDS+=($!)
+  KN port-forward "pod/${pods[1]}" 14202:4200 --address 127.0.0.1 >"$WORK/pfb.log" 2>&1 & PF_PIDS+=($!)
+  retry 30 1 curl -sf --max-time 2 http://127.0.0.1:14201/api/health >/dev/null
+  retry 30 1 curl -sf --max-time 2 http://127.0.0.1:14202/api/health >/dev/null
+  PREFECT_HOME="$WORK/prefect-home" timeout 90 "$venv/bin/python" "$STACK_DIR/events-across.py" \
+    http://127.0.0.1:14201/api http://127.0.0.1:14202/api >&2 || rc=$?
+  stop_port_forwards
+  return "$rc"
+}
+
+# ------------------------------------------------------------------------------------------------ failover
+# Steady requests through the edge (10/s) while one API pod is deleted. The stack's part: the other replica keeps
+# serving (replicas, PDB), the deleted one serves through its preStop sleep, a replacement becomes Ready. Passes when
+# >= 99 % are answered 200 and no two consecutive requests fail (no outage). Every failure is logged with its time
+# after the delete: with this cluster's edge (Traefik 3.6.12 standing in for Ingress-NGINX) a request or two can get
+# 502 when the old process exits, because Traefik still routes to the terminating pod until its readiness fails.
+s_failover() {
+  local victim total bad t_del
+  victim="$(KN get pods -l app.kubernetes.io/component=api -o jsonpath='{.items[0].metadata.name}')"
+  ( for ((i = 0; i < 450; i++)); do
+      echo "$(date +%s.%N) $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H "Host: $PREFECT_HOST" "$E2E_INGRESS_URL/api/health" || true)"
+      sleep 0.1
+    done ) >"$WORK/codes" &
+  local load=$!
+  sleep 5
+  t_del="$(date +%s.%N)"
+  KN delete pod "$victim" --wait=false >/dev/null
+  log "deleted $victim under load"
+  wait "$load"
+  total="$(wc -l <"$WORK/codes")"; bad="$(awk '$2 != 200' "$WORK/codes" | wc -l)"
+  log "failover: $total requests, $bad not 200$(awk -v t="$t_del" '$2 != 200 {printf " [%s at +%.1fs]", $2, $1 - t}' "$WORK/codes")"
+  retry 120 2 all_ready || { log "no replacement Ready: $NOT_READY"; return 1; }
+  [ $((bad * 100)) -le "$total" ] || { log "more than 1 % of the requests failed"; return 1; }
+  ! awk 'p != 200 && $2 != 200 && NR > 1 {found = 1} {p = $2} END {exit !found}' "$WORK/codes" \
+    || { log "two consecutive requests failed: an outage"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------------------- main
@@ -282,12 +345,17 @@ if [ "$booted" = 1 ]; then
   run_scenario front-door s_front_door
   run_scenario flow-run s_flow_run
   run_scenario isolation s_isolation
+  run_scenario events-across-replicas s_events_across
   run_scenario monitoring s_monitoring
-  # Idle memory of the cluster with the whole stack on it (figure, not a test).
-  bash "$REPO/test/e2e/cluster/measure-memory.sh" 2>/dev/null | sed 's/^/[stack] FIGURE memory: /' >&2
+  # Idle memory with the whole stack on it, 30 s after the last request (figures, not tests): the stack's pods,
+  # then the whole cluster (control plane, node, CoreDNS, Traefik and the stack).
+  sleep 30
+  stack_memory | sed 's/^/[stack] FIGURE stack memory: /' >&2
+  bash "$REPO/test/e2e/cluster/measure-memory.sh" 2>/dev/null | sed 's/^/[stack] FIGURE cluster memory: /' >&2
   run_scenario backup-restore s_backup_restore
+  run_scenario failover s_failover
 else
-  skip "front-door flow-run isolation monitoring backup-restore" "the stack did not boot"
+  skip "front-door flow-run isolation events-across-replicas monitoring backup-restore failover" "the stack did not boot"
 fi
 skip upgrade "only one Prefect release (3.9.1) has an image here (test/e2e/images); an upgrade needs a second"
 [ "${#FAILS[@]}" = 0 ] || log "failed: ${FAILS[*]}"
