@@ -51,7 +51,8 @@ export class StackNetworkPolicies extends Construct {
       this.policyNames.push(name);
       new k8s.KubeNetworkPolicy(this, pid, {
         metadata: { name, labels },
-        spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ingress, egress },
+        // An empty rule list is omitted: the API server drops it, so emitting it would make every re-apply a change.
+        spec: { podSelector, policyTypes: ['Ingress', 'Egress'], ...(ingress.length ? { ingress } : {}), ...(egress.length ? { egress } : {}) },
       });
     };
 

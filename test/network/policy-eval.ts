@@ -46,7 +46,7 @@ export class PolicyEvaluator {
     const selecting = this.policies.filter((p) => selects(p.spec.podSelector, pod.labels)
       && (p.spec.policyTypes ?? ['Ingress']).includes(type));
     if (selecting.length === 0) return true; // not isolated
-    return selecting.some((p) => (type === 'Ingress' ? p.spec.ingress : p.spec.egress ?? []).some((rule: any) => {
+    return selecting.some((p) => ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
       const peers = type === 'Ingress' ? rule.from : rule.to;
       const peerOk = !peers || peers.length === 0 || peers.some((peer: any) => peerMatches(peer, other, this.namespaceLabels));
       return peerOk && portMatches(rule.ports, port);
