@@ -1,23 +1,24 @@
-import { Chart, JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-34';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ImageCatalog, ImagesProps } from './common/images';
-import { componentLabels, selectorLabels } from './common/labels';
-import { checkDnsLabel } from './common/validate';
-import { DataTier, DatabaseProps, RedisServerProps } from './data/data-tier';
-import { PrefectApi, PrefectApiOptions } from './prefect/prefect-api';
-import { PrefectBackgroundServices, PrefectBackgroundServicesOptions } from './prefect/prefect-background';
-import { PrefectMigration, PrefectMigrationOptions } from './prefect/prefect-migration';
-import { PrefectRuntime } from './prefect/prefect-runtime';
-import { PrefectSettingsProps, resolvePrefectSettings } from './prefect/prefect-settings';
 import { PgAdmin, PgAdminOptions } from './admin/pgadmin';
 import { RedisUi, RedisUiOptions } from './admin/redis-ui';
+import { ImageCatalog, ImagesProps } from './common/images';
+import { componentLabels } from './common/labels';
+import { RestrictedNamespace } from './common/restricted-namespace';
+import { checkDnsLabel } from './common/validate';
+import { DataTier, DatabaseProps, RedisServerProps } from './data/data-tier';
+import { POSTGRES_EXPORTER_PORT, POSTGRES_PORT } from './data/postgres';
+import { REDIS_EXPORTER_PORT } from './data/redis';
 import { EdgeOptions, namespaceOfGateway, prefectRoutes, resolveEdge } from './edge/edge-options';
 import { StackEdge } from './edge/stack-edge';
 import { Flow, NetworkPoliciesOptions, namespaceNamed, resolveNetworkPolicies, stackFlows } from './network/flows';
 import { StackNetworkPolicies } from './network/stack-network-policies';
-import { PREFECT_API_PORT } from './prefect/prefect-api';
 import { MonitoringOptions, PrefectMonitoring } from './observability/monitoring';
+import { DEFAULT_API_REPLICAS, PREFECT_API_PORT, PrefectApi, PrefectApiOptions } from './prefect/prefect-api';
+import { PrefectBackgroundServices, PrefectBackgroundServicesOptions } from './prefect/prefect-background';
+import { PrefectMigration, PrefectMigrationOptions } from './prefect/prefect-migration';
+import { PrefectRuntime } from './prefect/prefect-runtime';
+import { PrefectSettingsProps, resolvePrefectSettings } from './prefect/prefect-settings';
 import { PrefectWorker, PrefectWorkerOptions } from './worker/prefect-worker';
 
 /**
@@ -144,20 +145,7 @@ export class PrefectStack extends Chart {
     const images = new ImageCatalog(props.images, settings.version);
 
     if (props.createNamespace ?? true) {
-      const ns = new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: {
-          name: namespace,
-          labels: {
-            ...componentLabels({ instance, name: 'prefect', component: 'namespace' }),
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'latest',
-            'pod-security.kubernetes.io/warn': 'restricted',
-            'pod-security.kubernetes.io/audit': 'restricted',
-          },
-          annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
-        },
-      });
-      ns.addJsonPatch(JsonPatch.remove('/metadata/namespace')); // cluster-scoped
+      new RestrictedNamespace(this, 'Namespace', { name: namespace, labels: componentLabels({ instance, name: 'prefect', component: 'namespace' }) });
     }
 
     // Data tier: where the state lives. PostgreSQL (max_connections sized for every Prefect pool) with backups,
@@ -168,7 +156,7 @@ export class PrefectStack extends Chart {
       database: props.database,
       redis: props.redis,
       connectionBudget: {
-        apiReplicas: props.api?.autoscaling?.maxReplicas ?? props.api?.replicas ?? 3, // PrefectApi's default
+        apiReplicas: props.api?.autoscaling?.maxReplicas ?? props.api?.replicas ?? DEFAULT_API_REPLICAS,
         pool: settings.pool,
       },
     });
@@ -221,15 +209,16 @@ export class PrefectStack extends Chart {
     });
 
     // Network: default deny, then exactly these flows (also the README's table).
+    const apiPeer = { podLabels: this.api.podSelector, port: PREFECT_API_PORT };
     const policies = resolveNetworkPolicies(props.networkPolicies, edge.type === 'none' ? undefined
       : { namespaceLabels: namespaceNamed(edge.type === 'gateway-api' ? namespaceOfGateway(edge, namespace) : 'ingress-nginx') });
     this.flows = stackFlows({
       policies,
-      api: { podLabels: this.api.podSelector, port: PREFECT_API_PORT },
+      api: apiPeer,
       backgroundServices: this.backgroundServices.podSelector,
-      migrate: selectorLabels({ instance, name: 'prefect', component: 'migrate' }),
-      postgres: { podLabels: database.podLabels, port: database.port ?? 5432, metricsPort: 9187 },
-      redis: { podLabels: redis.podLabels, port: redis.port, metricsPort: 9121 },
+      migrate: this.migration.podSelector,
+      postgres: { podLabels: database.podLabels, port: database.port ?? POSTGRES_PORT, metricsPort: POSTGRES_EXPORTER_PORT },
+      redis: { podLabels: redis.podLabels, port: redis.port, metricsPort: REDIS_EXPORTER_PORT },
       backup: this.data.backup && { podLabels: this.data.backup.podLabels },
       pgadmin: this.pgadmin && { podLabels: this.pgadmin.podSelector, port: this.pgadmin.port },
       redisUi: this.redisUi && { podLabels: this.redisUi.podSelector, port: this.redisUi.port },
@@ -237,11 +226,11 @@ export class PrefectStack extends Chart {
         ...(this.monitoring?.flows({
           edgeFrom: policies.edgeFrom,
           prometheusFrom: policies.prometheusFrom,
-          api: { podLabels: this.api.podSelector, port: PREFECT_API_PORT },
-          postgres: database.podLabels && { podLabels: database.podLabels, metricsPort: 9187 },
-          redis: redis.podLabels && { podLabels: redis.podLabels, metricsPort: 9121 },
+          api: apiPeer,
+          postgres: database.podLabels && { podLabels: database.podLabels, metricsPort: POSTGRES_EXPORTER_PORT },
+          redis: redis.podLabels && { podLabels: redis.podLabels, metricsPort: REDIS_EXPORTER_PORT },
         }) ?? []),
-        ...(this.worker?.flows({ podLabels: this.api.podSelector, port: PREFECT_API_PORT }) ?? []),
+        ...(this.worker?.flows(apiPeer) ?? []),
       ],
     });
     if (policies.enabled) new StackNetworkPolicies(this, 'NetworkPolicies', { instance, flows: this.flows });

@@ -9,6 +9,9 @@ import { httpProbes } from '../common/probes';
 /** The Prefect API port. */
 export const PREFECT_API_PORT = 4200;
 
+/** Replicas of the API when `api.replicas` is not set: survives one node drain and one crash at once. */
+export const DEFAULT_API_REPLICAS = 3;
+
 /** Options of the API tier (the `api:` section of the configuration file). */
 export interface PrefectApiOptions {
   /**
@@ -68,7 +71,7 @@ export class PrefectApi extends Construct {
 
   constructor(scope: Construct, id: string, props: PrefectApiProps) {
     super(scope, id);
-    const replicas = checkInt('api.replicas', props.replicas ?? 3, 1, 100);
+    const replicas = checkInt('api.replicas', props.replicas ?? DEFAULT_API_REPLICAS, 1, 100);
     const autoscaling = props.autoscaling && {
       minReplicas: checkInt('api.autoscaling.minReplicas', props.autoscaling.minReplicas ?? 2, 1, 100),
       maxReplicas: checkInt('api.autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1, 100),

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { componentLabels } from '../common/labels';
+import { componentLabels, selectorLabels } from '../common/labels';
 import { ResourcesProps, resolveResources } from '../common/resources';
 import { checkInt } from '../common/validate';
 import { PrefectRuntime } from './prefect-runtime';
@@ -45,13 +45,17 @@ const DEFAULT_RESOURCES = {
  */
 export class PrefectMigration extends Construct {
   public readonly jobName: string;
+  /** Labels that select the migrate Job's pods. */
+  public readonly podSelector: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: PrefectMigrationProps) {
     super(scope, id);
     const rt = props.runtime;
     const timeout = checkInt('migrations.timeoutSeconds', props.timeoutSeconds ?? 1800, 60, 86400);
     const resources = resolveResources('migrations.resources', props.resources, DEFAULT_RESOURCES);
-    const labels = componentLabels({ instance: props.instance, name: 'prefect', component: 'migrate', version: rt.settings.version, tier: 'backend' });
+    const c = { instance: props.instance, name: 'prefect', component: 'migrate' };
+    this.podSelector = selectorLabels(c);
+    const labels = componentLabels({ ...c, version: rt.settings.version, tier: 'backend' });
     const template: k8s.PodTemplateSpec = {
       metadata: { labels },
       spec: rt.podSpec({
