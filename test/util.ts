@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { PrefectStack, PrefectStackProps, loadConfig } from '../charts';
@@ -71,3 +72,30 @@ export function configurations(): Array<[string, PrefectStackProps]> {
   ];
 }
 
+
+/** A free TCP port on loopback, for a throwaway server. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A container's env as the kubelet gives it: Secret keys resolved from `secrets`, `$(VAR)` expanded in order. */
+export function podEnv(container: any, secrets: Record<string, Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of container.env) {
+    if (e.valueFrom?.secretKeyRef) {
+      const { name, key } = e.valueFrom.secretKeyRef;
+      if (secrets[name]?.[key] === undefined) throw new Error(`test has no value for Secret ${name}/${key}`);
+      env[e.name] = secrets[name][key];
+    } else {
+      env[e.name] = String(e.value).replace(/\$\(([A-Z0-9_]+)\)/g, (m, v) => env[v] ?? m);
+    }
+  }
+  return env;
+}

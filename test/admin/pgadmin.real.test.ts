@@ -9,24 +9,13 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, one, synth } from '../util';
+import { MINIMAL, one, synth, freePort } from '../util';
 
 const PASSWORD = 'Adm1n-Pw_test';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Run { proc: ChildProcess; log: string[]; port: number; probePath: string; dir: string }
 

@@ -8,26 +8,15 @@
  */
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { MINIMAL, one, synth } from '../util';
+import { MINIMAL, one, synth, freePort } from '../util';
 
 const SECRETS: Record<string, Record<string, string>> = {
   redis: { password: 'redis-Pw_4-test' },
   'redis-ui': { password: 'ui-Pw_7-test' },
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A container's environment as the kubelet builds it: Secret references resolved, `$(VAR)` expanded in order. */
 function kubeletEnv(container: any): Record<string, string> {

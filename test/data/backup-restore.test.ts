@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../util';
 
 // Real processes on a shared machine: generous per-test time (the default 30 s is for in-memory synth tests).
 jest.setTimeout(180_000);
@@ -20,16 +21,6 @@ const tmpDirs: string[] = [];
 // Each run gets its own cluster (state directory and free port): parallel runs of the suite never share one.
 const clusterEnv: NodeJS.ProcessEnv = { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: path.join(os.tmpdir(), `cdk8s-prefect-data-pg-${process.pid}`) };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   clusterEnv.CDK8S_PREFECT_DATA_PG_PORT = String(await freePort());

@@ -5,10 +5,9 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { one, synth } from '../util';
+import { one, synth, freePort } from '../util';
 
 jest.setTimeout(120_000);
 
@@ -18,16 +17,6 @@ let dir: string;
 let port: number;
 let sts: any;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** redis-cli with the password from the environment, as the probes run it. */
 function cli(...args: string[]): { status: number | null; out: string } {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, Obj, containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
+import { MINIMAL, Obj, containers, envMap, expectConfigError, one, podTemplates, synth, podEnv } from '../util';
 
 const CNPG = 'prefect-db-app';
 const PARTS: PrefectStackProps = {
@@ -108,24 +108,9 @@ function psql(sql: string, extra: Record<string, string> = {}, db = 'postgres'):
   }).trim();
 }
 
-/** A container's env as Kubernetes would give it: Secret keys resolved from `secrets`, $(VAR) expanded. */
-function resolveEnv(container: any, secrets: Record<string, Record<string, string>>): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of container.env) {
-    if (e.valueFrom?.secretKeyRef) {
-      const { name, key } = e.valueFrom.secretKeyRef;
-      if (secrets[name]?.[key] === undefined) throw new Error(`test has no value for Secret ${name}/${key}`);
-      env[e.name] = secrets[name][key];
-    } else {
-      env[e.name] = String(e.value).replace(/\$\(([A-Z0-9_]+)\)/g, (m, v) => env[v] ?? m);
-    }
-  }
-  return env;
-}
-
 /** Runs a synthesized container's command locally: its env, except the paths that only exist in the pod. */
 function runLike(container: any, secrets: Record<string, Record<string, string>>, args: string[] = container.args, extra: Record<string, string> = {}) {
-  const env = { ...resolveEnv(container, secrets), ...extra };
+  const env = { ...podEnv(container, secrets), ...extra };
   // The pod's writable paths, mapped to a temporary directory; nothing else is changed.
   for (const k of ['HOME', 'PREFECT_HOME', 'PREFECT_SERVER_UI_STATIC_DIRECTORY']) if (env[k]) env[k] = path.join(dir, k.toLowerCase());
   const [cmd, ...rest] = args;

@@ -9,11 +9,10 @@
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, one, synth } from '../util';
+import { MINIMAL, one, synth, freePort, podEnv } from '../util';
 
 const SCRIPTS = path.resolve(__dirname, '../../charts/prefect/scripts');
 const PG_SETUP = path.resolve(__dirname, '../data/pg-setup.sh');
@@ -39,29 +38,10 @@ let env: Record<string, string>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
-/** A container's env as Kubernetes would give it: Secret keys resolved from `secrets`, $(VAR) expanded. */
+/** A container's env as the kubelet gives it, with the pod's writable paths mapped to the temporary directory. */
 function resolveEnv(c: any, secrets: Record<string, Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of c.env) {
-    if (e.valueFrom?.secretKeyRef) {
-      const { name, key } = e.valueFrom.secretKeyRef;
-      if (secrets[name]?.[key] === undefined) throw new Error(`test has no value for Secret ${name}/${key}`);
-      out[e.name] = secrets[name][key];
-    } else {
-      out[e.name] = String(e.value).replace(/\$\(([A-Z0-9_]+)\)/g, (m, v) => out[v] ?? m);
-    }
-  }
+  const out = podEnv(c, secrets);
   // The pod's writable paths, mapped to the temporary directory; nothing else is changed.
   for (const k of ['HOME', 'PREFECT_HOME', 'PREFECT_SERVER_UI_STATIC_DIRECTORY']) if (out[k]) out[k] = path.join(dir, k.toLowerCase());
   return { ...out, PATH: `${venv}/bin:/usr/bin:/bin`, LANG: 'C.UTF-8' };
