@@ -3,9 +3,11 @@
 #
 #   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: all three)
 #
-# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content).
+# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content). Patches in
+# tools/<name>/patches/*.patch (upstream fixes backported) are applied to a copy of the tool's module, which the
+# build uses through a replace in a scratch copy of the wrapper.
 # Cache: ${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/e2e-tools/<name>-<version>-<sha256 of
-# go.mod + go.sum + go version + flags>/<name>. A warm run builds nothing.
+# go.mod + go.sum + patches + go version + flags>/<name>. A warm run builds nothing.
 # Logs go to stderr; the last line on stdout is the directory holding a symlink to every requested binary.
 set -euo pipefail
 
@@ -51,13 +53,23 @@ for t in "$@"; do
   ver="$(cd "$mod" && go list -m -f '{{.Version}}' "$(modpath_of "$t")")"
   [ -n "$ver" ] || { log "cannot read version of $t from $mod/go.mod"; exit 1; }
   ld="$(ldflags_of "$t" "$ver")"
-  key="$({ cat "$mod/go.mod" "$mod/go.sum"; echo "$GO_VERSION $CGO_ENABLED -trimpath $ld"; } | sha256sum | cut -c1-16)"
+  patches=("$mod"/patches/*.patch); [ -e "${patches[0]}" ] || patches=()
+  key="$({ cat "$mod/go.mod" "$mod/go.sum" "${patches[@]}"; echo "$GO_VERSION $CGO_ENABLED -trimpath $ld"; } | sha256sum | cut -c1-16)"
   dir="$CACHE/e2e-tools/$t-$ver-$key"
   if [ ! -x "$dir/$t" ]; then
     mkdir -p "$dir"
     t0=$(date +%s)
     log "building $t $ver -> $dir/$t"
-    (cd "$mod" && go build -trimpath -ldflags "$ld" -o "$dir/$t.tmp.$$" "$(pkg_of "$t")")
+    src="$mod"
+    if [ "${#patches[@]}" -gt 0 ]; then
+      src="$(mktemp -d)"; trap 'rm -rf "$src"' EXIT
+      moddir="$(cd "$mod" && go mod download -json "$(modpath_of "$t")@$ver" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
+      cp -r "$moddir" "$src/module" && chmod -R u+w "$src/module"
+      for p in "${patches[@]}"; do log "patching $t: $(basename "$p")"; git -C "$src/module" apply "$p"; done
+      cp "$mod/go.mod" "$mod/go.sum" "$src/"
+      (cd "$src" && go mod edit -replace "$(modpath_of "$t")=./module")
+    fi
+    (cd "$src" && go build -trimpath -ldflags "$ld" -o "$dir/$t.tmp.$$" "$(pkg_of "$t")")
     mv -f "$dir/$t.tmp.$$" "$dir/$t"
     log "built $t in $(( $(date +%s) - t0 ))s"
   else

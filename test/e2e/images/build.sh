@@ -2,8 +2,8 @@
 # Build the e2e test images from a debootstrapped Debian base, without any image registry.
 #
 # usage: test/e2e/images/build.sh [--lock] [name...]
-#   names: postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes pgadmin
-#   redis-commander
+#   names: postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes prefect-previous
+#   pgadmin redis-commander
 #   (none = all). Writes docker-archive tars to
 #   ${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/images/<name>-<inputhash>.tar
 #   and prints one line per image: "<name> <tag> <tar>".
@@ -18,7 +18,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 . "$HERE/versions.env"
 CACHE="${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/images"
-ALL=(postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes pgadmin redis-commander)
+ALL=(postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes prefect-previous pgadmin redis-commander)
 REGISTRY=e2e.local
 
 log() { printf '[images %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -67,9 +67,12 @@ BASE_RECIPE_VERSION=3  # bump when base() below changes
 base_hash() { printf '%s %s %s %s' "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$BASE_RECIPE_VERSION" \
   "$(sed -n '/^base()/,/^}/p' "$HERE/build.sh" | sha256sum)" | sha256sum | cut -c1-16; }
 
-image_hash() { # name
+image_hash() { # name; also hashes the folder of any recipe its recipe sources (". \"$HERE/<name>/recipe.sh\"")
+  local used
+  used="$(grep -o '"\$HERE/[a-z-]*/recipe.sh"' "$HERE/$1/recipe.sh" | cut -d/ -f2 | sort -u | sed "s#^#$HERE/#")"
+  # shellcheck disable=SC2086
   printf '%s %s' "$(base_hash)" \
-    "$(hash_files "$HERE/build.sh" "$HERE/pack.py" "$HERE/versions.env" "$HERE/$1")" \
+    "$(hash_files "$HERE/build.sh" "$HERE/pack.py" "$HERE/versions.env" "$HERE/$1" $used)" \
     | sha256sum | cut -c1-16
 }
 

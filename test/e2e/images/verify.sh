@@ -30,7 +30,7 @@ retry() { # seconds, command...: retry every second until success
 in_pod() { $D exec "$P-probe" "$@"; }   # runs in the tools image inside the pod netns
 
 WANT=("$@")
-[ "$#" -gt 0 ] || WANT=(postgres redis postgres-exporter redis-exporter prefect prefect-kubernetes pgadmin redis-commander)
+[ "$#" -gt 0 ] || WANT=(postgres redis postgres-exporter redis-exporter prefect prefect-kubernetes prefect-previous pgadmin redis-commander)
 # dependencies: exporters/UIs need their server; prefect checks use postgres and redis when selected
 for x in "${WANT[@]}"; do
   case "$x" in
@@ -231,6 +231,13 @@ if want prefect-kubernetes; then
     sh -c "[ \"\$($D inspect -f '{{json .Config.Entrypoint}}' $K)\" = '[\"/usr/bin/tini\",\"-g\",\"--\",\"/opt/prefect/entrypoint.sh\"]' ] && $D run --rm --network none --user 1001:1001 ${RO[*]} ${PMNT[*]} -e HOME=/home/prefect $K prefect version | grep -q 'prefect-kubernetes'"
   check "prefect-kubernetes: creates a 'kubernetes' work pool against the API server (worker type registered)" \
     sh -c "$D run --rm --network $NET --user 1001:1001 ${RO[*]} ${PMNT[*]} -e HOME=/home/prefect -e PREFECT_API_URL=http://127.0.0.1:4200/api $K prefect work-pool create e2e-k8s --type kubernetes >/dev/null && $D exec $P-probe curl -sf -X POST -H 'content-type: application/json' -d '{}' http://127.0.0.1:4200/api/work_pools/filter | jq -e '.[] | select(.name == \"e2e-k8s\" and .type == \"kubernetes\") | .base_job_template.job_configuration.job_manifest.kind == \"Job\"'"
+fi
+
+# ---- prefect-previous (the prefect recipe at the release before; the upgrade scenario runs it in the cluster) ----
+if want prefect-previous; then
+  PREV="$(. "$HERE/versions.env" && echo "$PREFECT_PREVIOUS_VERSION")"
+  check "prefect-previous: prefect $PREV as uid 1001 (read-only root), prefect-redis importable" \
+    sh -c "$D run --rm --network none --user 1001:1001 ${RO[*]} --tmpfs /tmp --tmpfs /home/prefect:uid=1001,gid=1001 -e HOME=/home/prefect ${TAG[prefect-previous]} python -c 'import prefect, prefect_redis; print(prefect.__version__)' | grep -qx '$PREV'"
 fi
 
 # ---- pgadmin ----

@@ -52,6 +52,27 @@ all_ready() {
 
 migrate_job() { KN get jobs -l app.kubernetes.io/component=migrate -o name; }
 
+# edge_load <host> <max requests> <out> [stop file]: GET /api/health through the edge every 0.1 s until the stop file
+# exists or max requests were sent (bounded either way); one line per request: "<epoch s> <HTTP code> <seconds>".
+edge_load() {
+  local host="$1" n="$2" out="$3" stop="${4:-}" i
+  for ((i = 0; i < n; i++)); do
+    [ -n "$stop" ] && [ -e "$stop" ] && break
+    echo "$(date +%s.%N) $(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 5 -H "Host: $host" "$E2E_INGRESS_URL/api/health" || true)"
+    sleep 0.1
+  done >"$out"
+}
+
+# load_summary <file of edge_load lines> [t0]: "N requests, M failed, p50 X ms, p95 Y ms", then every failure with
+# its code and time after t0.
+load_summary() {
+  local pct fails
+  pct="$(awk '{print $3 * 1000}' "$1" | sort -n | awk '{v[NR] = $1} END {printf "p50 %.1f ms, p95 %.1f ms", v[int(NR * 0.5 + 0.5)], v[int(NR * 0.95 + 0.5)]}')"
+  fails="$(awk -v t0="${2:-0}" '$2 != 200 {printf " [%s at +%.1fs]", $2, $1 - t0}' "$1")"
+  echo "$(wc -l <"$1") requests, $(load_failures "$1") failed, $pct$fails"
+}
+load_failures() { awk '$2 != 200' "$1" | wc -l; }
+
 # curl_edge <host> <path> [curl args…]: through Traefik at the node IP with the given Host.
 curl_edge() { local host="$1" path="$2"; shift 2; curl -sS --max-time 20 -H "Host: $host" "$@" "$E2E_INGRESS_URL$path"; }
 
