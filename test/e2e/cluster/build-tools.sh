@@ -71,6 +71,7 @@ for t in "$@"; do
     fi
     (cd "$src" && go build -trimpath -ldflags "$ld" -o "$dir/$t.tmp.$$" "$(pkg_of "$t")")
     mv -f "$dir/$t.tmp.$$" "$dir/$t"
+    [ "$src" = "$mod" ] || rm -rf "$src"
     log "built $t in $(( $(date +%s) - t0 ))s"
   else
     log "$t $ver cached at $dir"

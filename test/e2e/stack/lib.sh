@@ -63,13 +63,17 @@ edge_load() {
   done >"$out"
 }
 
+# percentile <fraction> < numbers: the nearest-rank percentile of the numbers on stdin (one a line).
+percentile() { sort -n | awk -v p="$1" '{v[NR] = $1} END {print v[int(NR * p + 0.5)]}'; }
+
 # load_summary <file of edge_load lines> [t0]: "N requests, M failed, p50 X ms, p95 Y ms", then every failure with
 # its code and time after t0.
 load_summary() {
-  local pct fails
-  pct="$(awk '{print $3 * 1000}' "$1" | sort -n | awk '{v[NR] = $1} END {printf "p50 %.1f ms, p95 %.1f ms", v[int(NR * 0.5 + 0.5)], v[int(NR * 0.95 + 0.5)]}')"
+  local p50 p95 fails
+  p50="$(printf %.1f "$(awk '{print $3 * 1000}' "$1" | percentile 0.5)")"
+  p95="$(printf %.1f "$(awk '{print $3 * 1000}' "$1" | percentile 0.95)")"
   fails="$(awk -v t0="${2:-0}" '$2 != 200 {printf " [%s at +%.1fs]", $2, $1 - t0}' "$1")"
-  echo "$(wc -l <"$1") requests, $(load_failures "$1") failed, $pct$fails"
+  echo "$(wc -l <"$1") requests, $(load_failures "$1") failed, p50 $p50 ms, p95 $p95 ms$fails"
 }
 load_failures() { awk '$2 != 200' "$1" | wc -l; }
 

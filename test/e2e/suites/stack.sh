@@ -370,13 +370,16 @@ s_edge_overhead() {
       curl -s -o /dev/null -w "direct %{http_code} %{time_total}\n" http://'"$INSTANCE-api.$NS.svc:4200"'/api/health
     done' >"$WORK/latency"
   K -n ingress-nginx delete pod e2e-latency --wait=false >/dev/null
-  local k
-  for k in edge direct; do awk -v k="$k" '$1 == k {print $3 * 1000}' "$WORK/latency" | sort -n >"$WORK/latency.$k"; done
-  [ "$(awk '$2 != 200' "$WORK/latency" | wc -l)" = 0 ] || { log "failed requests: $(awk '$2 != 200' "$WORK/latency" | sort | uniq -c)"; return 1; }
-  awk 'FNR == 1 {f++} {v[f, FNR] = $1; n[f] = FNR}
-    END {e50 = v[1, int(n[1] * .5 + .5)]; e95 = v[1, int(n[1] * .95 + .5)]; d50 = v[2, int(n[2] * .5 + .5)]; d95 = v[2, int(n[2] * .95 + .5)]
-      printf "[stack] FIGURE edge overhead (%d + %d GETs): edge p50 %.1f ms p95 %.1f ms, direct p50 %.1f ms p95 %.1f ms, ratio p50 %.2f p95 %.2f\n",
-        n[1], n[2], e50, e95, d50, d95, e50 / d50, e95 / d95}' "$WORK/latency.edge" "$WORK/latency.direct" >&2
+  [ "$(grep -c '^edge 200 ' "$WORK/latency")" = 300 ] && [ "$(grep -c '^direct 200 ' "$WORK/latency")" = 300 ] \
+    || { log "not 300 + 300 answers 200: $(cut -d' ' -f1,2 "$WORK/latency" | sort | uniq -c | tr '\n' ' ')"; return 1; }
+  local k p50=() p95=()
+  for k in edge direct; do
+    p50+=("$(awk -v k="$k" '$1 == k {print $3 * 1000}' "$WORK/latency" | percentile 0.5)")
+    p95+=("$(awk -v k="$k" '$1 == k {print $3 * 1000}' "$WORK/latency" | percentile 0.95)")
+  done
+  awk -v e50="${p50[0]}" -v e95="${p95[0]}" -v d50="${p50[1]}" -v d95="${p95[1]}" 'BEGIN {
+    printf "[stack] FIGURE edge overhead (300 + 300 GETs): edge p50 %.1f ms p95 %.1f ms, direct p50 %.1f ms p95 %.1f ms, ratio p50 %.2f p95 %.2f\n",
+      e50, e95, d50, d95, e50 / d50, e95 / d95}' >&2
 }
 
 # ------------------------------------------------------------------------------------------------ upgrade
