@@ -1,10 +1,10 @@
-"""Scenario "a flow really runs": a Prefect client on the host (PREFECT_API_URL set by the caller) creates a
-deployment on the stack's work pool and a flow run of it, then waits for the in-cluster Kubernetes worker to run it
-as a Job and checks the final state and the run's logs through the API.
+"""Scenarios "a flow really runs": a Prefect client on the host (PREFECT_API_URL set by the caller) creates a
+deployment on a work pool and a flow run of it, then waits for the pool's worker (the stack's in-cluster Kubernetes
+worker, or a process worker on the host) to run it and checks the final state and the run's logs through the API.
 
 The flow's code cannot be baked into an image here (no registry) nor cloned (no Internet), so the deployment's
-pull steps write it: Prefect runs a deployment's pull steps in the flow-run pod before it loads the entrypoint.
-`set_working_directory` moves to /tmp (an emptyDir; the root filesystem is read-only) and `run_shell_script`
+pull steps write it: Prefect runs a deployment's pull steps where the flow runs, before it loads the entrypoint.
+`set_working_directory` moves to /tmp (in a pod an emptyDir: the root filesystem is read-only) and `run_shell_script`
 writes the module there (its script is split with shlex and run without a shell, hence python -c and base64).
 
 Prints one line per step; exit 0 iff the run is Completed and its log line is visible.

@@ -8,8 +8,11 @@
 #                (also after a second apply); prints apply→all-Ready seconds
 #   front-door   /api/health, the UI's HTML, a websocket upgrade on /api/events/out (101), pgAdmin and the
 #                Redis UI, all through Traefik (IngressClass nginx) at the node IP with the configured hosts
-#   flow-run     a Prefect client on the host creates a deployment on pool `kubernetes`; the in-cluster worker
-#                runs it as a Job; the run is Completed and its log line is readable through the API
+#   flow-run     a Prefect client on the host, through the edge by the configured host name, creates a deployment
+#                on pool `kubernetes`; the in-cluster worker runs it as a Job; the run is Completed and its log
+#                line is readable through the API
+#   process-worker  a process worker on the host polls pool `e2e-process` through the edge and runs a flow as a
+#                local subprocess (its logs, state and events go through the edge); the worker is ONLINE
 #   isolation    NetworkPolicies: Redis UI ↛ Postgres, pgAdmin ↛ Redis, another namespace ↛ API pods and
 #                metrics ports; the allowed flows (Redis UI → Redis, pgAdmin → Postgres) work
 #   monitoring   from namespace `monitoring`, every endpoint a ServiceMonitor targets answers, with every
@@ -43,6 +46,7 @@ PF_PIDS=()
 stop_port_forwards() { local p; for p in "${PF_PIDS[@]}"; do kill "$p" 2>/dev/null; done; PF_PIDS=(); }
 cleanup() {
   stop_port_forwards
+  edge_hosts_remove
   if [ "${STACK_KEEP:-0}" != 1 ]; then
     K delete namespace "$NS" prefect-upgrade e2e-outside monitoring --ignore-not-found --wait=false >/dev/null 2>&1
   fi
@@ -100,6 +104,13 @@ s_front_door() {
   out="$(curl_edge "$PREFECT_HOST" /api/health)"; [ "$out" = true ] || { log "/api/health: $out"; return 1; }
   out="$(curl_edge "$PREFECT_HOST" /)"; grep -qi '<!doctype html>' <<<"$out" && grep -q '<div id="app"' <<<"$out" \
     || { log "UI: no HTML app shell: ${out:0:200}"; return 1; }
+  # The app shell's script, then the UI's first API call: /ui-settings tells it where the API is (externalUrl/api).
+  local script; script="$(grep -o 'src="[^"]*\.js"' <<<"$out" | head -1 | cut -d'"' -f2)"
+  code="$(curl_edge "$PREFECT_HOST" "$script" -o /dev/null -w '%{http_code} %{content_type}')"
+  [[ "$code" == "200 "*javascript* ]] || { log "UI script $script: $code"; return 1; }
+  out="$(curl_edge "$PREFECT_HOST" /ui-settings)"
+  python3 -c 'import json, sys; s = json.loads(sys.argv[1]); assert s["api_url"] == sys.argv[2] and s["available_uis"], s' \
+    "$out" "http://$PREFECT_HOST/api" || { log "/ui-settings: $out"; return 1; }
   # Version through the edge: the server's own answer.
   local version; version="$(sed -n 's/^  version: "\(.*\)"$/\1/p' "$STACK_CONFIG")"
   out="$(curl_edge "$PREFECT_HOST" /api/admin/version)"; [ "$out" = "\"$version\"" ] || { log "/api/admin/version: $out, config: $version"; return 1; }
@@ -119,7 +130,7 @@ s_front_door() {
   grep -q '"ok":false' <<<"$out" || { log "Redis UI sign-in with a wrong password: $out"; return 1; }
   out="$(curl_edge "$REDIS_UI_HOST" /signin -X POST --data-urlencode username=admin --data-urlencode "password=$pw")"
   grep -q '"ok":true' <<<"$out" || { log "Redis UI sign-in with the Secret's password: $out"; return 1; }
-  log "front door: health, UI, version $version, websocket 101, unknown host 404, pgAdmin, Redis UI login (wrong password refused)"
+  log "front door: health, UI shell + script + /ui-settings, version $version, websocket 101, unknown host 404, pgAdmin, Redis UI login (wrong password refused)"
 }
 
 # ------------------------------------------------------------------------------------------------ flow-run
@@ -128,19 +139,31 @@ flow_run_pod_succeeded() {
   grep -q Succeeded <<<"$phases"
 }
 s_flow_run() {
-  local venv port=14200
+  local venv rc=0
   venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
-  # The client reaches the API through a port-forward to the Service on loopback (no DNS name for the edge's
-  # host on this machine); the worker and the flow-run pod talk to it in-cluster.
-  KN port-forward svc/"$INSTANCE"-api "$port:4200" --address 127.0.0.1 >"$WORK/pf.log" 2>&1 & PF_PIDS+=($!)
-  retry 30 1 curl -sf --max-time 2 "http://127.0.0.1:$port/api/health" >/dev/null || { log "port-forward: $(cat "$WORK/pf.log")"; return 1; }
-  local rc=0
-  PREFECT_API_URL="http://127.0.0.1:$port/api" PREFECT_HOME="$WORK/prefect-home" timeout 420 "$venv/bin/python" "$STACK_DIR/flow-run.py" kubernetes 300 >&2 || rc=$?
-  stop_port_forwards
+  edge_hosts_add
+  host_prefect timeout 420 "$venv/bin/python" "$STACK_DIR/flow-run.py" kubernetes 300 >&2 || rc=$?
   [ "$rc" = 0 ] || { dump_state; KN logs deploy/"$INSTANCE"-worker --tail=40 >&2; return 1; }
   # The run really was a Job of the worker in the stack's namespace, and its pod finished (the state is
   # reported before the process exits, so give the pod a moment).
   retry 30 2 flow_run_pod_succeeded || { log "no Succeeded flow-run pod: $(KN get pods -l app.kubernetes.io/component=flow-run --no-headers)"; return 1; }
+}
+
+# ------------------------------------------------------------------------------------------ process-worker
+# A process worker on the host polls a pool through the edge and runs the flow as a local subprocess, whose logs,
+# state and events go back through the edge too. The worker is seen ONLINE by the API while it runs.
+s_process_worker() {
+  local venv rc=0 pool=e2e-process worker workers
+  venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
+  edge_hosts_add
+  host_prefect "$venv/bin/prefect" work-pool create "$pool" --type process --overwrite >&2
+  ( cd "$WORK" && host_prefect timeout 400 "$venv/bin/prefect" worker start --pool "$pool" --type process --limit 1 ) >"$WORK/process-worker.log" 2>&1 &
+  worker=$!
+  host_prefect timeout 300 "$venv/bin/python" "$STACK_DIR/flow-run.py" "$pool" 240 >&2 || rc=$?
+  workers="$(curl_edge "$PREFECT_HOST" "/api/work_pools/$pool/workers/filter" -X POST -H 'Content-Type: application/json' -d '{}')"
+  kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null
+  [ "$rc" = 0 ] || { log "process worker's log:"; tail -30 "$WORK/process-worker.log" >&2; return 1; }
+  grep -q '"status":"ONLINE"' <<<"$workers" || { log "no ONLINE worker in pool $pool: $workers"; return 1; }
 }
 
 # ----------------------------------------------------------------------------------------------- isolation
@@ -470,6 +493,7 @@ booted=0; run_scenario boot s_boot && booted=1
 if [ "$booted" = 1 ]; then
   run_scenario front-door s_front_door
   run_scenario flow-run s_flow_run
+  run_scenario process-worker s_process_worker
   run_scenario isolation s_isolation
   run_scenario events-across-replicas s_events_across
   run_scenario monitoring s_monitoring
@@ -483,7 +507,7 @@ if [ "$booted" = 1 ]; then
   run_scenario failover s_failover
   run_scenario rollout s_rollout
 else
-  skip "front-door flow-run isolation events-across-replicas monitoring backup-restore edge-overhead failover rollout" "the stack did not boot"
+  skip "front-door flow-run process-worker isolation events-across-replicas monitoring backup-restore edge-overhead failover rollout" "the stack did not boot"
 fi
 # Its own namespace and stack, after the main stack is gone (a 2-core node) unless STACK_KEEP=1.
 [ "${STACK_KEEP:-0}" = 1 ] || K delete namespace "$NS" --wait=true --timeout=180s >/dev/null 2>&1
