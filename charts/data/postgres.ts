@@ -19,10 +19,17 @@ export const POSTGRES_PORT = 5432;
 export const POSTGRES_EXPORTER_PORT = 9187;
 /** UID and GID of the official postgres image's `postgres` user. */
 export const POSTGRES_UID = 999;
+/**
+ * postgres_exporter's role: member of pg_monitor only, no password. It logs in over the pod's local socket (which the
+ * official image's initdb trusts, and only this pod's containers can reach), never over TCP.
+ */
+export const POSTGRES_MONITOR_ROLE = 'postgres_exporter';
 
 const DATA_MOUNT = '/var/lib/postgresql/data';
 /** A subdirectory of the claim: initdb refuses a non-empty directory, and a fresh volume may hold lost+found. */
 const PGDATA = `${DATA_MOUNT}/pgdata`;
+/** The server's socket directory: an emptyDir shared with the exporter sidecar. */
+const SOCKET_DIR = '/var/run/postgresql';
 
 /** The in-cluster PostgreSQL (the `database.inCluster:` section of the configuration file). */
 export interface PostgresOptions {
@@ -198,11 +205,10 @@ export class Postgres extends Construct {
         { name: 'PGDATA', value: PGDATA },
         { name: 'POSTGRES_USER', value: this.superuser },
         secretEnv('POSTGRES_PASSWORD', this.superuserPasswordSecret),
-        { name: 'POSTGRES_INITDB_ARGS', value: '--encoding=UTF8 --locale=C.UTF-8 --auth-host=scram-sha-256' },
+        // The local socket (an emptyDir shared only by this pod's containers) is trusted: the exporter's way in.
+        { name: 'POSTGRES_INITDB_ARGS', value: '--encoding=UTF8 --locale=C.UTF-8 --auth-host=scram-sha-256 --auth-local=trust' },
         // Read by the init script (ensure-database.sh) on a fresh data directory.
-        secretEnv('APP_USER', this.userSecret),
-        secretEnv('APP_PASSWORD', this.passwordSecret),
-        { name: 'APP_DATABASE', value: this.database },
+        ...this.ensureDatabaseEnv(),
       ],
       ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
       resources,
@@ -216,7 +222,7 @@ export class Postgres extends Construct {
       lifecycle: { preStop: { exec: { command: ['pg_ctl', 'stop', '-D', PGDATA, '-m', 'fast', '-w', '-t', '100'] } } },
       volumeMounts: [
         { name: 'data', mountPath: DATA_MOUNT },
-        { name: 'run', mountPath: '/var/run/postgresql' },
+        { name: 'run', mountPath: SOCKET_DIR },
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'shm', mountPath: '/dev/shm' },
         { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d', readOnly: true },
@@ -230,10 +236,10 @@ export class Postgres extends Construct {
       env: [
         // Prefect's database: the stat_user_tables collector reports only the tables of the database it connects
         // to (the server-wide collectors are the same from any database).
-        { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/${this.database}?sslmode=disable` },
-        { name: 'DATA_SOURCE_USER', value: this.superuser },
-        secretEnv('DATA_SOURCE_PASS', this.superuserPasswordSecret),
+        // As the pg_monitor role over the local socket: no password, no superuser.
+        { name: 'DATA_SOURCE_NAME', value: `host=${SOCKET_DIR} port=${POSTGRES_PORT} user=${POSTGRES_MONITOR_ROLE} dbname=${this.database} sslmode=disable` },
       ],
+      volumeMounts: [{ name: 'run', mountPath: SOCKET_DIR, readOnly: true }],
       ports: [{ name: 'metrics', containerPort: POSTGRES_EXPORTER_PORT, protocol: 'TCP' }],
       resources: exporterResources,
       securityContext: restrictedContainerSecurityContext(),
@@ -312,14 +318,19 @@ export class Postgres extends Construct {
       image: this.image,
       imagePullPolicy: this.pullPolicy,
       command: ['bash', '-c', dataScript('ensure-database.sh'), 'ensure-database.sh'],
-      env: [
-        ...this.superuserEnv(),
-        secretEnv('APP_USER', this.userSecret),
-        secretEnv('APP_PASSWORD', this.passwordSecret),
-        { name: 'APP_DATABASE', value: this.database },
-      ],
+      env: [...this.superuserEnv(), ...this.ensureDatabaseEnv()],
       resources: INIT_RESOURCES,
       securityContext: restrictedContainerSecurityContext(),
     };
+  }
+
+  /** What ensure-database.sh creates: Prefect's role and database, and the exporter's monitoring role. */
+  private ensureDatabaseEnv(): k8s.EnvVar[] {
+    return [
+      secretEnv('APP_USER', this.userSecret),
+      secretEnv('APP_PASSWORD', this.passwordSecret),
+      { name: 'APP_DATABASE', value: this.database },
+      { name: 'MONITOR_USER', value: POSTGRES_MONITOR_ROLE },
+    ];
   }
 }

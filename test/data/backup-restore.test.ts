@@ -86,6 +86,38 @@ describe('ensure-database.sh (init script and migrate init container)', () => {
     expect(psql(`db_${id}`, 'SELECT 1', { PGUSER: `app_${id}`, PGPASSWORD: 'rotated-pw' })).toBe('1');
   });
 
+  test('MONITOR_USER: a pg_monitor role without password that logs in over the local socket only', () => {
+    const id = unique();
+    const mon = `mon_${id}`;
+    const app = { APP_USER: `app_${id}`, APP_PASSWORD, APP_DATABASE: `db_${id}`, MONITOR_USER: mon };
+    const first = run('ensure-database.sh', app);
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain(`monitoring role ${mon} (pg_monitor)`);
+    const again = run('ensure-database.sh', app);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toBe('');   // the repeated GRANT says nothing
+    expect(psql('postgres', `SELECT rolsuper, rolcreaterole, rolcreatedb, rolpassword IS NULL, pg_has_role('${mon}', 'pg_monitor', 'member')
+      FROM pg_authid WHERE rolname = '${mon}'`)).toBe('f|f|f|t|t');
+    expect(psql('postgres', `SELECT string_agg(b.rolname, ',') FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+      JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${mon}'`)).toBe('pg_monitor');
+    psql(`db_${id}`, 'CREATE TABLE secret_rows (v text); INSERT INTO secret_rows VALUES (\'x\')', { PGUSER: `app_${id}`, PGPASSWORD: APP_PASSWORD });
+
+    // Over the socket without a password (the exporter's way): statistics and sizes, but no table data.
+    const socket = { PGHOST: path.join(clusterEnv.CDK8S_PREFECT_DATA_PG_STATE!, 'sock'), PGUSER: mon, PGPASSWORD: '' };
+    expect(psql(`db_${id}`, "SELECT relname, pg_total_relation_size(relid) > 0 FROM pg_stat_user_tables WHERE relname = 'secret_rows'", socket))
+      .toBe('secret_rows|t');
+    expect(psql(`db_${id}`, `SELECT pg_database_size('db_${id}') > 0`, socket)).toBe('t');
+    const attempt = (sql: string, extra: Record<string, string>) =>
+      spawnSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-d', `db_${id}`, '-c', sql], { env: { ...env, ...extra }, encoding: 'utf8' });
+    const read = attempt('SELECT * FROM secret_rows', socket);
+    expect(read.status).not.toBe(0);
+    expect(read.stderr).toContain('permission denied for table secret_rows');
+    // Over TCP there is no password that works.
+    const tcp = attempt('SELECT 1', { PGUSER: mon, PGPASSWORD: 'guess' });
+    expect(tcp.status).not.toBe(0);
+    expect(tcp.stderr).toContain('password authentication failed');
+  });
+
   test('fails clearly when the server is not there', () => {
     const r = run('ensure-database.sh', { APP_USER: 'x', APP_PASSWORD: 'y', APP_DATABASE: 'z', PGPORT: '1', WAIT_SECONDS: '2' });
     expect(r.status).not.toBe(0);

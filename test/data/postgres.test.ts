@@ -29,7 +29,18 @@ describe('Postgres', () => {
     expect(env.POSTGRES_PASSWORD).toBe('secret:prefect-postgres/postgres-password');
     expect(env.APP_USER).toBe('secret:prefect-postgres/username');
     expect(env.APP_PASSWORD).toBe('secret:prefect-postgres/password');
-    expect(envMap(exporter).DATA_SOURCE_PASS).toBe('secret:prefect-postgres/postgres-password');
+  });
+
+  test('the exporter is the pg_monitor role over the pod-local socket: no password, no superuser', () => {
+    expect(envMap(exporter)).toEqual({ DATA_SOURCE_NAME: 'host=/var/run/postgresql port=5432 user=postgres_exporter dbname=prefect sslmode=disable' });
+    expect(exporter.volumeMounts).toEqual([{ name: 'run', mountPath: '/var/run/postgresql', readOnly: true }]);
+    expect(postgres.volumeMounts).toContainEqual({ name: 'run', mountPath: '/var/run/postgresql' });
+    expect(pod.volumes.find((v: any) => v.name === 'run').emptyDir).toBeDefined();
+    // The role is created by ensure-database.sh, on a fresh data directory and before every migration.
+    expect(envMap(postgres).MONITOR_USER).toBe('postgres_exporter');
+    expect(envMap(one(objs, 'Job').spec.template.spec.initContainers[0]).MONITOR_USER).toBe('postgres_exporter');
+    expect(envMap(postgres).POSTGRES_INITDB_ARGS).toContain('--auth-local=trust');
+    expect(envMap(postgres).POSTGRES_INITDB_ARGS).toContain('--auth-host=scram-sha-256');
   });
 
   test('the init script that creates role, database and pg_trgm comes from a ConfigMap', () => {

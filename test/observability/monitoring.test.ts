@@ -131,7 +131,7 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
     expect(rules.PrefectRetentionNotKeepingUp.expr).toContain('> 2 * (prefect:pg_table_total_bytes');
     // The exporter connects to that database: stat_user_tables reports only the tables of its own database.
     const exporter = one(o, 'StatefulSet', 'prefect-postgres').spec.template.spec.containers.find((c: any) => c.name === 'exporter');
-    expect(envMap(exporter).DATA_SOURCE_URI).toBe('127.0.0.1:5432/prefect_db?sslmode=disable');
+    expect(envMap(exporter).DATA_SOURCE_NAME).toContain(' dbname=prefect_db ');
     const panels = JSON.parse(one(o, 'ConfigMap', 'prefect-dashboard-postgres').data['prefect-postgres.json']).panels;
     const size = panels.find((p: any) => p.title === 'Prefect database size');
     expect(size.targets.map((t: any) => t.expr)).toEqual([

@@ -4,6 +4,8 @@
 # every migration against an existing database (the migrate Job's init container, over TCP, as the superuser).
 #
 # Env: APP_USER, APP_PASSWORD, APP_DATABASE (Prefect's role, its password, its database);
+#      MONITOR_USER (optional: a role for postgres_exporter, member of pg_monitor only, without a password, so it
+#      can log in only over the pod's local socket, which trusts local connections);
 #      libpq's PGHOST/PGPORT/PGUSER/PGPASSWORD for the superuser connection (PGUSER falls back to POSTGRES_USER);
 #      WAIT_SECONDS (how long to wait for the server, default 600).
 # The password travels through the environment and psql's \getenv, never through a command line.
@@ -21,7 +23,7 @@ for ((waited = 0; ; waited += 2)); do
   sleep 2
 done
 
-psql -X -q -v ON_ERROR_STOP=1 -v usr="$APP_USER" -v db="$APP_DATABASE" <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -v usr="$APP_USER" -v db="$APP_DATABASE" ${MONITOR_USER:+-v mon="$MONITOR_USER"} <<'SQL'
 \getenv pw APP_PASSWORD
 SELECT format('CREATE ROLE %I LOGIN', :'usr') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'usr') \gexec
 -- The Secret is the source of truth for the password (rotation = change the Secret, run a migration); the
@@ -40,4 +42,10 @@ SELECT format('ensure-database: role %s, database %s (owner %s), pg_trgm %s', :'
   pg_get_userbyid(d.datdba), e.extversion)
   FROM pg_database d, pg_extension e WHERE d.datname = current_database() AND e.extname = 'pg_trgm' \gset msg_
 \echo :msg_format
+\if :{?mon}
+-- Least privilege for metrics: pg_monitor reads every statistics view and size function, nothing else.
+SELECT format('CREATE ROLE %I LOGIN', :'mon') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'mon') \gexec
+GRANT pg_monitor TO :"mon";
+\echo ensure-database: monitoring role :mon (pg_monitor)
+\endif
 SQL

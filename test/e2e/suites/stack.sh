@@ -244,6 +244,9 @@ s_monitoring() {
   done <<<"$targets"
   # The exporters see their servers.
   grep -Eqh '^pg_up(\{[^}]*\})? 1$' "$WORK"/m.* || { log "pg_up is not 1: $(cat "$WORK"/m.* | grep '^pg_up')"; return 1; }
+  # …postgres_exporter as its pg_monitor role (it has no password: the pod-local socket is its only way in).
+  [ "$(PSQL "select rolsuper::text || ' ' || pg_has_role(oid, 'pg_monitor', 'member')::text || ' ' || (rolpassword is null)::text
+    from pg_authid where rolname = 'postgres_exporter'")" = "false true true" ] || { log "postgres_exporter is not a pg_monitor role without password"; return 1; }
   grep -Eqh '^redis_up(\{[^}]*\})? 1$' "$WORK"/m.* || { log "redis_up is not 1: $(cat "$WORK"/m.* | grep '^redis_up')"; return 1; }
   grep -qx process_resident_memory_bytes "$WORK/scraped" || { log "the API's /api/metrics lacks process metrics"; return 1; }
   # Every exporter metric the alert rules read is scraped.
