@@ -84,11 +84,13 @@ HOSTS_MARK="# cdk8s-prefect-e2e"
 EDGE_API_URL="http://$PREFECT_HOST:${E2E_INGRESS_URL##*:}/api"
 edge_hosts_add() { local ip="${E2E_INGRESS_URL#http://}"; edge_hosts_remove; echo "${ip%:*} $PREFECT_HOST $HOSTS_MARK" >>/etc/hosts; }
 edge_hosts_remove() { local t; t="$(grep -vF "$HOSTS_MARK" /etc/hosts)"; printf '%s\n' "$t" >/etc/hosts; }   # in place: may be a bind mount
-# host_prefect <cmd…>: a command with the Prefect client settings of a host through the edge.
-host_prefect() {
-  PREFECT_API_URL="$EDGE_API_URL" PREFECT_HOME="$WORK/prefect-home" NO_PROXY="$PREFECT_HOST${NO_PROXY:+,$NO_PROXY}" \
-    no_proxy="$PREFECT_HOST${no_proxy:+,$no_proxy}" "$@"
+# host_prefect <cmd…>: a command with the Prefect client settings of a host through the edge (host_prefect_env
+# exports them into the current shell).
+host_prefect_env() {
+  export PREFECT_API_URL="$EDGE_API_URL" PREFECT_HOME="$WORK/prefect-home" NO_PROXY="$PREFECT_HOST${NO_PROXY:+,$NO_PROXY}" \
+    no_proxy="$PREFECT_HOST${no_proxy:+,$no_proxy}"
 }
+host_prefect() { ( host_prefect_env && exec "$@" ); }
 
 # curl_edge <host> <path> [curl args…]: through Traefik at the node IP with the given Host.
 curl_edge() { local host="$1" path="$2"; shift 2; curl -sS --max-time 20 -H "Host: $host" "$@" "$E2E_INGRESS_URL$path"; }

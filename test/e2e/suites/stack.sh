@@ -157,11 +157,12 @@ s_process_worker() {
   venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
   edge_hosts_add
   host_prefect "$venv/bin/prefect" work-pool create "$pool" --type process --overwrite >&2
-  ( cd "$WORK" && host_prefect timeout 400 "$venv/bin/prefect" worker start --pool "$pool" --type process --limit 1 ) >"$WORK/process-worker.log" 2>&1 &
-  worker=$!
+  ( cd "$WORK" && host_prefect_env && exec timeout 400 "$venv/bin/prefect" worker start --pool "$pool" --type process --limit 1 ) \
+    >"$WORK/process-worker.log" 2>&1 &
+  worker=$!   # timeout's pid (exec): a kill reaches the worker
   host_prefect timeout 300 "$venv/bin/python" "$STACK_DIR/flow-run.py" "$pool" 240 >&2 || rc=$?
   workers="$(curl_edge "$PREFECT_HOST" "/api/work_pools/$pool/workers/filter" -X POST -H 'Content-Type: application/json' -d '{}')"
-  kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null
+  kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null || true   # a killed job's status is not 0
   [ "$rc" = 0 ] || { log "process worker's log:"; tail -30 "$WORK/process-worker.log" >&2; return 1; }
   grep -q '"status":"ONLINE"' <<<"$workers" || { log "no ONLINE worker in pool $pool: $workers"; return 1; }
 }
