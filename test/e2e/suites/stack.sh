@@ -463,17 +463,16 @@ s_upgrade() {
     v="$cur" "$WORK/upgrade-samples" >&2
   local finished ready
   finished="$(KN get pods -l "job-name=${new_job#job.batch/}" -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.finishedAt}')"
-  local image n=0
-  while read -r image ready; do
-    [[ "$image" == *":$cur-"* ]] || continue   # old pods may still be terminating
+  local pod status n=0   # (old pods may still be terminating: only the new release's count)
+  while read -r pod status ready; do
     n=$((n + 1))
-    [ "$(date -d "$ready" +%s)" -ge "$(date -d "$finished" +%s)" ] || { log "a $cur API pod was Ready at $ready, before migrations finished at $finished"; return 1; }
-  done < <(KN get pods -l app.kubernetes.io/component=api -o jsonpath='{range .items[*]}{.spec.containers[0].image} {.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}')
+    [ "$(date -d "$ready" +%s)" -ge "$(date -d "$finished" +%s)" ] || { log "$pod was Ready at $ready, before migrations finished at $finished"; return 1; }
+  done < <(api_pods "$cur")
   [ "$n" -gt 0 ] || { log "no $cur API pod"; return 1; }
   # The database is at the head the new release's gate expects, which differs from the previous release's.
   local new_rev head
   new_rev="$(PSQL 'select version_num from alembic_version')"
-  local new_pod; new_pod="$(KN get pods -l app.kubernetes.io/component=api -o jsonpath='{range .items[*]}{.metadata.name} {.spec.containers[0].image}{"\n"}{end}' | awk -v v=":$cur-" 'index($2, v) {print $1; exit}')"
+  local new_pod; new_pod="$(api_pods "$cur" | head -1 | cut -d' ' -f1)"
   KN logs "$new_pod" -c wait-for-migrations | sed "s/^/[stack] $new_pod gate: /" >&2
   head="$(KN logs "$new_pod" -c wait-for-migrations | grep -o "^OK: database at head \['[0-9a-f]*'\]" | grep -o "[0-9a-f]\{12\}")"
   [ "$new_rev" = "$head" ] && [ "$new_rev" != "$old_rev" ] || { log "alembic: before $old_rev, after $new_rev, the $cur gate's head '$head'"; return 1; }
@@ -483,11 +482,12 @@ s_upgrade() {
   grep -q '"name":"e2e-before-upgrade"' <<<"$flows" || { log "the flow written before the upgrade is gone: $flows"; return 1; }
   [ "$(load_failures "$WORK/upgrade-load")" = 0 ] || { log "requests failed during the upgrade"; return 1; }
 }
-# new_ready_api <version>: the number of Ready API pods running that Prefect release.
-new_ready_api() {
-  KN get pods -l app.kubernetes.io/component=api -o jsonpath='{range .items[*]}{.spec.containers[0].image} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' \
-    | awk -v v=":$1-" 'index($1, v) && $2 == "True"' | wc -l
+# api_pods <version>: "<pod> <Ready status> <Ready since>" for each API pod running that Prefect release.
+api_pods() {
+  KN get pods -l app.kubernetes.io/component=api -o jsonpath='{range .items[*]}{.metadata.name} {.spec.containers[0].image} {.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\n"}{end}' \
+    | awk -v v=":$1-" 'index($2, v) {print $1, $3, $4}'
 }
+new_ready_api() { api_pods "$1" | awk '$2 == "True"' | wc -l; }
 
 # ---------------------------------------------------------------------------------------------------- main
 log "config $STACK_CONFIG, namespace $NS, edge $E2E_INGRESS_URL"
