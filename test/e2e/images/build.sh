@@ -250,6 +250,9 @@ build_one() { # name
   # PACK_ROOT (default $r) to pack another tree.
   PACK_ROOT=""
   FILES="$HERE/$name"
+  # The prefect recipe's parameters (prefect/recipe.sh): local, so a recipe that sets them for its own image does not
+  # change the next one's.
+  local PREFECT_VERSION="$PREFECT_VERSION" PREFECT_EXTRAS="$PREFECT_EXTRAS" PREFECT_FLAVOUR="" PREFECT_LOCK_BASE=""
   # shellcheck disable=SC1090
   { . "$HERE/$name/recipe.sh"; } >&2   # stdout carries only the result lines
   if [ "$LOCK" = 1 ]; then log "$name: lock files written"; chroot_umounts "$r" 2>/dev/null || true; return 0; fi
