@@ -31,12 +31,12 @@ in_pod() { $D exec "$P-probe" "$@"; }   # runs in the tools image inside the pod
 
 WANT=("$@")
 [ "$#" -gt 0 ] || WANT=(postgres redis postgres-exporter redis-exporter prefect prefect-kubernetes prefect-previous pgadmin redis-commander)
-# dependencies: exporters/UIs need their server; prefect checks use postgres and redis when selected
+# dependencies: exporters/UIs need their server; the prefect checks run the API server on postgres and redis
 for x in "${WANT[@]}"; do
   case "$x" in
     postgres-exporter|pgadmin) WANT+=(postgres) ;;
     redis-exporter|redis-commander) WANT+=(redis) ;;
-    prefect-kubernetes) WANT+=(prefect) ;;
+    prefect|prefect-kubernetes) WANT+=(prefect postgres redis) ;;
   esac
 done
 mapfile -t WANT < <(printf '%s\n' "${WANT[@]}" | sort -u)
