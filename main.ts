@@ -2,15 +2,39 @@
 import { parseArgs } from 'util';
 import { synthesizeConfig } from './charts';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string', default: 'prefect-stack.yaml' },
-    output: { type: 'string', default: process.env.CDK8S_OUTDIR ?? 'dist' },
-  },
-});
+const USAGE = `usage: node lib/main.js [--config FILE] [--output DIR]
+
+Synthesizes the Prefect stack a configuration file describes into a folder of Kubernetes manifests.
+On any error it prints what is wrong (the key and the fix) and writes nothing.
+
+  --config FILE   the configuration file (default: prefect-stack.yaml)
+  --output DIR    where the manifests go (default: dist)
+  --help          this text`;
+
+let values: { config?: string; output?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    strict: true,
+    options: {
+      config: { type: 'string', default: 'prefect-stack.yaml' },
+      output: { type: 'string', default: 'dist' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+} catch (e) {
+  console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 try {
-  synthesizeConfig(values.config!, values.output!);
+  // Run by `cdk8s synth`, which empties its own output folder (CDK8S_OUTDIR) first: write there too, for its
+  // listing and validation plugins, while dist/ is only replaced by a synthesis that succeeded.
+  const cli = process.env.CDK8S_OUTDIR;
+  synthesizeConfig(values.config!, values.output!, ...(cli ? [cli] : []));
 } catch (e) {
   console.error(`error: ${(e as Error).message}`);
   process.exit(1);

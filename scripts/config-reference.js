@@ -31,16 +31,21 @@ function defaultText(d) {
 
 const cell = (t) => String(t ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ');
 
+// Kubernetes' own types are written as in a pod spec: the reference names them instead of listing their fields.
+const KUBERNETES_TYPES = { Affinity: 'object (a pod spec\'s affinity)' };
+const kubernetesType = (s) => (s && s.$ref ? KUBERNETES_TYPES[s.$ref.replace('#/definitions/', '')] : undefined);
+
 function rows(s, prefix) {
   s = deref(s);
   const out = [];
   for (const [key, prop] of Object.entries(s.properties ?? {})) {
     const name = `${prefix}${key}`;
     const target = deref(prop);
-    const isSection = target.type === 'object' && target.properties;
+    const k8sType = kubernetesType(prop);
+    const isSection = !k8sType && target.type === 'object' && target.properties;
     const dflt = defaultText(prop.default);
     const required = (s.required ?? []).includes(key) ? ' (required)' : '';
-    out.push(`| \`${name}\` | ${isSection ? 'section' : cell(typeOf(prop))}${required} | ${cell(dflt)} | ${cell(prop.description ?? target.description)} |`);
+    out.push(`| \`${name}\` | ${isSection ? 'section' : cell(k8sType ?? typeOf(prop))}${required} | ${cell(dflt)} | ${cell(prop.description ?? target.description)} |`);
     if (isSection) out.push(...rows(target, `${name}.`));
   }
   return out;

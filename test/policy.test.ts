@@ -1,3 +1,4 @@
+import { quantityValue } from '../charts';
 import { Obj, configurations, containers, podTemplates, synth } from './util';
 
 // Pod Security Standards "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards).
@@ -36,14 +37,27 @@ describe.each(configurations())('policy: %s', (_name, props) => {
     }
   });
 
-  test('every container has CPU and memory requests and limits', () => {
+  test('every container has CPU, memory and ephemeral-storage requests and limits', () => {
     for (const { owner, template } of pods) {
       for (const c of containers(template)) {
         const at = `${owner.metadata.name}/${c.name}`;
         for (const kind of ['requests', 'limits']) {
-          expect([at, kind, Object.keys(c.resources?.[kind] ?? {}).sort()]).toEqual([at, kind, ['cpu', 'memory']]);
+          expect([at, kind, Object.keys(c.resources?.[kind] ?? {}).sort()]).toEqual([at, kind, ['cpu', 'ephemeral-storage', 'memory']]);
         }
       }
+    }
+  });
+
+  test("every pod's ephemeral-storage limit covers its disk emptyDirs and its containers' logs", () => {
+    for (const { owner, template } of pods) {
+      const spec = template.spec;
+      const disk = (spec.volumes ?? []).filter((v: any) => v.emptyDir && v.emptyDir.medium !== 'Memory')
+        .reduce((sum: number, v: any) => {
+          expect([owner.metadata.name, v.name, v.emptyDir.sizeLimit]).not.toEqual([owner.metadata.name, v.name, undefined]);
+          return sum + quantityValue(v.emptyDir.sizeLimit);
+        }, 0);
+      const limits = spec.containers.reduce((sum: number, c: any) => sum + quantityValue(c.resources.limits['ephemeral-storage']), 0);
+      expect([owner.metadata.name, limits >= disk + spec.containers.length * 64 * 2 ** 20]).toEqual([owner.metadata.name, true]);
     }
   });
 

@@ -7,6 +7,9 @@ import { PrefectStack, PrefectStackProps, loadConfig } from '../charts';
 /** A Kubernetes object as synthesized (plain JSON). */
 export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
 
+/** Prefect's basic auth, as the shipped configuration names it: an edge without auth is refused. */
+export const AUTH = { name: 'prefect-auth', key: 'auth-string' };
+
 /** The smallest valid configuration: external database and Redis. */
 export const MINIMAL: PrefectStackProps = {
   database: { external: { host: 'db.example.com', userSecret: { name: 'db', key: 'user' }, passwordSecret: { name: 'db', key: 'password' } } },

@@ -1,75 +1,12 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { ImageCatalog } from '../common/images';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
-import { checkDnsSubdomain, checkInt, checkQuantity, fail } from '../common/validate';
-import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
-import { DatabaseConnection } from '../prefect/connections';
+import { ComponentServiceAccount, podTemplate } from '../common/pod-template';
 import { httpProbes } from '../common/probes';
-
-/** pgAdmin's HTTP port: unprivileged, so the container needs no capability. */
-export const PGADMIN_PORT = 8080;
-
-/** The `admin.pgadmin:` section of the configuration file. */
-export interface PgAdminOptions {
-  /** E-mail address of pgAdmin's first administrator (its login name). */
-  readonly email: string;
-  /** The Secret key holding that administrator's password (read at the first start, when pgAdmin creates its database). */
-  readonly passwordSecret: SecretKeyRef;
-  /**
-   * The server pre-registered in pgAdmin (servers.json), replaced at every start.
-   * @default - the stack's PostgreSQL (host, port and database from the data tier), user "prefect", SSL mode "prefer"
-   */
-  readonly server?: {
-    /** @default - the stack's database host */
-    readonly host?: string;
-    /** @default - the stack's database port */
-    readonly port?: number;
-    /** @default - the stack's database name */
-    readonly maintenanceDb?: string;
-    /** The role pgAdmin logs in as; pgAdmin asks for its password at the first connect and may store it encrypted. @default "prefect" */
-    readonly username?: string;
-    /** @default "prefer" */
-    readonly sslMode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-  };
-  /**
-   * Size of the claim for `/var/lib/pgadmin` (pgAdmin's SQLite database, saved queries, stored passwords).
-   * @default "1Gi"
-   */
-  readonly storage?: string;
-  /**
-   * StorageClass of the claim.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClassName?: string;
-  /**
-   * Container resources.
-   * @default - requests cpu 50m / memory 256Mi, limits cpu 1 / memory 768Mi
-   */
-  readonly resources?: ResourcesProps;
-  /**
-   * Publish pgAdmin at the edge (its login page is its auth).
-   * @default - not published: `kubectl port-forward svc/<instance>-pgadmin 8080`
-   */
-  readonly expose?: AdminExposeOptions;
-}
-
-/** Props of {@link PgAdmin}. */
-export interface PgAdminProps extends PgAdminOptions {
-  readonly instance: string;
-  readonly images: ImageCatalog;
-  /** The stack's database, pre-registered in pgAdmin. */
-  readonly database: DatabaseConnection;
-  readonly edge: ResolvedEdge;
-}
-
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '50m', memory: '256Mi' },
-  limits: { cpu: '1', memory: '768Mi' },
-};
+import { secretEnv } from '../common/secrets';
+import { restrictedContainerSecurityContext } from '../common/security';
+import { StackContext } from '../common/stack-context';
+import { podsPeer } from '../network/flow';
+import { PGADMIN_PORT, ResolvedPgAdmin } from './resolve';
 
 /** The image's uid and gid (`pgadmin`). */
 const PGADMIN_UID = 5050;
@@ -83,55 +20,28 @@ const PGADMIN_UID = 5050;
  * paths pgAdmin writes are the claim, /tmp and /var/log/pgadmin.
  */
 export class PgAdmin extends Construct {
-  public readonly serviceName: string;
-  public readonly podSelector: Record<string, string>;
-  public readonly port = PGADMIN_PORT;
-  /** The edge route when exposed. */
-  public readonly route?: EdgeRoute;
-
-  constructor(scope: Construct, id: string, props: PgAdminProps) {
+  constructor(scope: Construct, id: string, p: ResolvedPgAdmin) {
     super(scope, id);
-    const f = 'admin.pgadmin';
-    if (typeof props.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.email)) {
-      fail(`${f}.email`, `"${props.email}" is not an e-mail address`, 'pgAdmin logs in with an e-mail address, e.g. admin@example.com');
-    }
-    const passwordSecret = checkSecretKeyRef(`${f}.passwordSecret`, props.passwordSecret);
-    const s = props.server ?? {};
-    const host = s.host ?? props.database.host;
-    if (!host) fail(`${f}.server.host`, 'is missing (the database is given as a whole URL)', 'name the PostgreSQL host pgAdmin registers');
-    checkDnsSubdomain(`${f}.server.host`, host);
-    const port = checkInt(`${f}.server.port`, s.port ?? props.database.port ?? 5432, 1, 65535);
-    const storage = checkQuantity(`${f}.storage`, props.storage ?? '1Gi');
-    const resources = resolveResources(`${f}.resources`, props.resources, DEFAULT_RESOURCES);
-
-    const name = `${props.instance}-pgadmin`;
-    const c = { instance: props.instance, name: 'pgadmin', component: 'pgadmin' };
-    this.podSelector = selectorLabels(c);
-    this.serviceName = name;
-    const labels = componentLabels({ ...c, tier: 'frontend' });
-    const path = props.expose?.path && props.expose.path !== '/' ? props.expose.path : '';
-    this.route = props.expose && adminRoute(f, props.edge, props.expose, {
-      id: 'pgadmin', serviceName: name, servicePort: PGADMIN_PORT, ownAuth: true, labels, pathSupported: true,
-    });
-
+    const ctx = StackContext.of(this);
+    const sa = new ComponentServiceAccount(this, 'ServiceAccount', { name: p.serviceAccountName, labels: p.labels, pod: p.pod });
     const servers = {
       Servers: {
         1: {
-          Name: `${props.instance} (Prefect)`,
+          Name: `${ctx.instance} (Prefect)`,
           Group: 'Prefect stack',
-          Host: host,
-          Port: port,
-          MaintenanceDB: s.maintenanceDb ?? props.database.database ?? 'postgres',
-          Username: s.username ?? 'prefect',
-          SSLMode: s.sslMode ?? 'prefer',
+          Host: p.server.host,
+          Port: p.server.port,
+          MaintenanceDB: p.server.maintenanceDb,
+          Username: p.server.username,
+          SSLMode: p.server.sslMode,
           // Every administrator sees it, not only the first.
           Shared: true,
         },
       },
     };
-    const configName = `${name}-config`;
+    const configName = `${p.name}-config`;
     new k8s.KubeConfigMap(this, 'Config', {
-      metadata: { name: configName, labels },
+      metadata: { name: configName, labels: p.labels },
       data: {
         'servers.json': `${JSON.stringify(servers, null, 2)}\n`,
         // Non-empty, so the entrypoint does not try to write it onto the read-only root filesystem.
@@ -148,75 +58,73 @@ export class PgAdmin extends Construct {
       },
     });
 
-    const claimName = `${name}-data`;
     new k8s.KubePersistentVolumeClaim(this, 'Data', {
-      metadata: { name: claimName, labels },
+      metadata: { name: p.claimName, labels: p.labels },
       spec: {
         accessModes: ['ReadWriteOnce'],
-        storageClassName: props.storageClassName,
-        resources: { requests: { storage: k8s.Quantity.fromString(storage) } },
+        storageClassName: p.storageClassName,
+        resources: { requests: { storage: k8s.Quantity.fromString(p.storage) } },
       },
     });
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels },
+      metadata: { name: p.name, labels: p.labels },
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: this.podSelector },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext({ user: PGADMIN_UID, group: PGADMIN_UID }),
-            containers: [{
-              name: 'pgadmin',
-              image: props.images.ref('pgadmin'),
-              imagePullPolicy: props.images.pullPolicy,
-              env: [
-                { name: 'PGADMIN_LISTEN_PORT', value: String(PGADMIN_PORT) },
-                { name: 'PGADMIN_DISABLE_POSTFIX', value: 'true' },
-                { name: 'PGADMIN_DEFAULT_EMAIL', value: props.email },
-                secretEnv('PGADMIN_DEFAULT_PASSWORD', passwordSecret),
-                { name: 'PGADMIN_SERVER_JSON_FILE', value: '/pgadmin4/servers.json' },
-                { name: 'PGADMIN_REPLACE_SERVERS_ON_STARTUP', value: 'True' },
-                // Served below a path prefix: gunicorn takes the prefix from SCRIPT_NAME (the edge does not rewrite).
-                ...(path ? [{ name: 'SCRIPT_NAME', value: path }] : []),
-              ],
-              ports: [{ name: 'http', containerPort: PGADMIN_PORT, protocol: 'TCP' }],
-              resources,
-              // The image's python carries cap_net_bind_service as a file capability: exec needs it in the bounding set.
-              securityContext: restrictedContainerSecurityContext({ netBindService: true }),
-              // The first start creates the SQLite database and imports servers.json: allow it two minutes.
-              ...httpProbes({ ready: `${path}/misc/ping`, startupSeconds: 120 }),
-              volumeMounts: [
-                { name: 'data', mountPath: '/var/lib/pgadmin' },
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'log', mountPath: '/var/log/pgadmin' },
-                { name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true },
-                { name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true },
-              ],
-            }],
-            volumes: [
-              { name: 'data', persistentVolumeClaim: { claimName } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-              { name: 'log', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
-              { name: 'config', configMap: { name: configName } },
+        selector: { matchLabels: p.podSelector },
+        template: podTemplate(this, {
+          labels: p.labels,
+          pod: p.pod,
+          identity: { user: PGADMIN_UID, group: PGADMIN_UID },
+          serviceAccountName: sa.name,
+          containers: [{
+            name: 'pgadmin',
+            image: ctx.images.ref('pgadmin'),
+            env: [
+              { name: 'PGADMIN_LISTEN_PORT', value: String(PGADMIN_PORT) },
+              { name: 'PGADMIN_DISABLE_POSTFIX', value: 'true' },
+              { name: 'PGADMIN_DEFAULT_EMAIL', value: p.email },
+              secretEnv('PGADMIN_DEFAULT_PASSWORD', p.passwordSecret),
+              { name: 'PGADMIN_SERVER_JSON_FILE', value: '/pgadmin4/servers.json' },
+              { name: 'PGADMIN_REPLACE_SERVERS_ON_STARTUP', value: 'True' },
+              // Served below a path prefix: gunicorn takes the prefix from SCRIPT_NAME (the edge does not rewrite).
+              ...(p.path ? [{ name: 'SCRIPT_NAME', value: p.path }] : []),
             ],
-          },
-        },
+            ports: [{ name: 'http', containerPort: PGADMIN_PORT, protocol: 'TCP' }],
+            resources: p.resources,
+            // The image's python carries cap_net_bind_service as a file capability: exec needs it in the bounding set.
+            securityContext: restrictedContainerSecurityContext({ netBindService: true }),
+            // The first start creates the SQLite database and imports servers.json: allow it two minutes.
+            ...httpProbes({ ready: `${p.path}/misc/ping`, startupSeconds: 120 }),
+            volumeMounts: [
+              { name: 'data', mountPath: '/var/lib/pgadmin' },
+              { name: 'tmp', mountPath: '/tmp' },
+              { name: 'log', mountPath: '/var/log/pgadmin' },
+              { name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true },
+              { name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true },
+            ],
+          }],
+          volumes: [
+            { name: 'data', persistentVolumeClaim: { claimName: p.claimName } },
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            { name: 'log', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            { name: 'config', configMap: { name: configName } },
+          ],
+        }),
       },
     });
 
     new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+      metadata: { name: p.name, labels: p.labels },
       spec: {
         type: 'ClusterIP',
-        selector: this.podSelector,
+        selector: p.podSelector,
         ports: [{ name: 'http', port: PGADMIN_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
       },
     });
+    ctx.allow(podsPeer(p.podSelector), p.database.endpoint.peer, [p.database.endpoint.port], 'pgAdmin administers the database');
+    if (p.route) ctx.expose(p.route);
   }
 }

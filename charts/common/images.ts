@@ -34,9 +34,9 @@ const PREFECT_TAG_SUFFIX: { [name in ImageName]?: string } = {
 /** Where images come from: a registry mirror for every image, or one image replaced outright. */
 export interface ImagesProps {
   /**
-   * A registry host (and optional path) that replaces the upstream registry of every image, for private mirrors
-   * and air-gapped clusters: `mirror.example.com/hub` turns `docker.io/library/redis:8.2.2` into
-   * `mirror.example.com/hub/library/redis:8.2.2`.
+   * A registry host (and optional port and path) that replaces the upstream registry of every image, for private
+   * mirrors and air-gapped clusters: `mirror.example.com:5000/hub` turns `docker.io/library/redis:8.2.2` into
+   * `mirror.example.com:5000/hub/library/redis:8.2.2`.
    * @default - each image's upstream registry (docker.io, quay.io, ghcr.io)
    */
   readonly registry?: string;
@@ -52,18 +52,78 @@ export interface ImagesProps {
    * @default "IfNotPresent"
    */
   readonly pullPolicy?: 'IfNotPresent' | 'Always' | 'Never';
+  /**
+   * `kubernetes.io/dockerconfigjson` Secrets (in the stack's namespace, and in every worker job namespace) that
+   * every pod pulls its images with — flow-run Jobs included — for a private registry or mirror.
+   * @default - none: the registry needs no credentials (or the nodes have them)
+   */
+  readonly pullSecrets?: string[];
+}
+
+/** An image reference split as the container runtime reads it: `[registry[:port]/]repository[:tag][@digest]`. */
+export interface ImageReference {
+  /** Registry host (and port), when the reference names one. */
+  readonly registry?: string;
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+const PATH_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+
+/**
+ * Parses an image reference by distribution's grammar: the first component is a registry when it has a `.` or a
+ * `:` or is `localhost`, so `registry.local:5000/mirror/redis:8.2.2` has the tag `8.2.2`, not `5000/…`.
+ * Returns undefined for what is not a reference.
+ */
+export function parseImageReference(ref: string): ImageReference | undefined {
+  if (typeof ref !== 'string' || ref.length === 0 || ref.length > 4096) return undefined;
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) return undefined;
+  }
+  const parts = rest.split('/');
+  let registry: string | undefined;
+  if (parts.length > 1 && (parts[0].includes('.') || parts[0].includes(':') || parts[0] === 'localhost')) registry = parts.shift();
+  let tag: string | undefined;
+  const last = parts[parts.length - 1];
+  const colon = last.indexOf(':');
+  if (colon >= 0) {
+    tag = last.slice(colon + 1);
+    parts[parts.length - 1] = last.slice(0, colon);
+    if (!TAG.test(tag)) return undefined;
+  }
+  if (registry !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?$/.test(registry)) return undefined;
+  if (!parts.every((p) => PATH_COMPONENT.test(p))) return undefined;
+  return { registry, repository: parts.join('/'), tag, digest };
+}
+
+/** Checks an image reference given in the configuration: parseable, and pinned (a tag other than `latest`, or a digest). */
+export function checkPinnedImage(field: string, ref: string): string {
+  const r = parseImageReference(ref);
+  if (!r) fail(field, `"${ref}" is not an image reference`, 'write it as registry/repository:tag, e.g. registry.example.com/prefect/flows:1.4.2');
+  if (!r.digest) checkImageTag(field, r.tag ?? '');
+  return ref;
 }
 
 /** Resolves image names to references, applying the mirror and the overrides once for the whole stack. */
 export class ImageCatalog {
   public readonly pullPolicy: string;
+  public readonly pullSecrets: string[];
   private readonly registry?: string;
   private readonly overrides: { [name: string]: string };
 
   constructor(props: ImagesProps = {}, private readonly prefectVersion?: string) {
     if (props.registry !== undefined) {
       const host = props.registry.replace(/\/+$/, '');
-      if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(host)) {
+      const parsed = parseImageReference(`${host}/x`);
+      if (!parsed || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(host) || (!parsed.registry && !host.includes('/'))) {
         fail('images.registry', `"${props.registry}" is not a registry host`, 'write a host with an optional port and path, e.g. mirror.example.com:5000/hub (no scheme)');
       }
       checkDnsSubdomain('images.registry', host.split('/')[0].split(':')[0]);
@@ -74,11 +134,11 @@ export class ImageCatalog {
       if (!(name in PINNED_IMAGES)) {
         fail(`images.overrides.${name}`, 'is not an image of the stack', `use one of ${Object.keys(PINNED_IMAGES).join(', ')}`);
       }
-      const digest = ref.includes('@sha256:');
-      const tag = /:([^/:@]+)$/.exec(ref)?.[1];
-      if (!digest) checkImageTag(`images.overrides.${name}`, tag ?? '');
+      checkPinnedImage(`images.overrides.${name}`, ref);
     }
     this.pullPolicy = props.pullPolicy ?? 'IfNotPresent';
+    this.pullSecrets = (props.pullSecrets ?? []).map((s, i) => checkDnsSubdomain(`images.pullSecrets[${i}]`, s));
+    if (new Set(this.pullSecrets).size !== this.pullSecrets.length) fail('images.pullSecrets', 'names a Secret twice', 'list each Secret once');
   }
 
   /** The full reference of one image. */
@@ -87,5 +147,10 @@ export class ImageCatalog {
     const pinned = PINNED_IMAGES[name];
     const tag = this.prefectVersion && name in PREFECT_TAG_SUFFIX ? `${this.prefectVersion}${PREFECT_TAG_SUFFIX[name]}` : pinned.tag;
     return `${this.registry ?? pinned.registry}/${pinned.repository}:${tag}`;
+  }
+
+  /** The release an image runs, for the `app.kubernetes.io/version` label: the version its tag starts with. */
+  public version(name: ImageName): string | undefined {
+    return /^v?(\d+(\.\d+)*)/.exec(parseImageReference(this.ref(name))?.tag ?? '')?.[1];
   }
 }

@@ -1,38 +1,51 @@
 import { k8s } from 'cdk8s-plus-34';
 import { checkQuantity, fail, quantityValue } from './validate';
 
-/** CPU and memory, Kubernetes-shaped (`cpu: 500m`, `memory: 1Gi`). */
+/** CPU, memory and local disk, Kubernetes-shaped (`cpu: 500m`, `memory: 1Gi`, `ephemeralStorage: 256Mi`). */
 export interface ResourceAmounts {
   /** CPU in cores or millicores, e.g. `500m`. */
   readonly cpu?: string;
   /** Memory, e.g. `1Gi`. */
   readonly memory?: string;
+  /**
+   * Node-local disk: the container's logs and writable layer, and the emptyDir volumes it mounts.
+   * Without it a pod is among the first evicted when the node runs short of disk.
+   */
+  readonly ephemeralStorage?: string;
 }
 
 /** Requests and limits of a container, as in a pod spec. */
 export interface ResourcesProps {
   /** What the scheduler reserves. */
   readonly requests?: ResourceAmounts;
-  /** The ceiling; memory over it is OOM-killed, CPU over it throttled. */
+  /** The ceiling; memory over it is OOM-killed, CPU over it throttled, disk over it evicted. */
   readonly limits?: ResourceAmounts;
 }
+
+/** A component's measured defaults. The ephemeral-storage limit, when absent, is derived from the pod's volumes. */
+export interface ResourceDefaults {
+  readonly requests: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage: string };
+  readonly limits: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage?: string };
+}
+
+const KEYS = { cpu: 'cpu', memory: 'memory', ephemeralStorage: 'ephemeral-storage' } as const;
 
 /**
  * Merges the user's resources over a component's measured defaults, checks every quantity and that no request
  * exceeds its limit, and returns the pod-spec form.
  */
-export function resolveResources(field: string, given: ResourcesProps | undefined, defaults: Required<{ requests: Required<ResourceAmounts>; limits: Required<ResourceAmounts> }>): k8s.ResourceRequirements {
-  const requests = { ...defaults.requests, ...given?.requests };
-  const limits = { ...defaults.limits, ...given?.limits };
-  for (const kind of ['cpu', 'memory'] as const) {
-    checkQuantity(`${field}.requests.${kind}`, requests[kind]);
-    checkQuantity(`${field}.limits.${kind}`, limits[kind]);
-    if (quantityValue(requests[kind]) > quantityValue(limits[kind])) {
-      fail(`${field}.requests.${kind}`, `${requests[kind]} is above the limit ${limits[kind]}`, `lower it or raise ${field}.limits.${kind}`);
+export function resolveResources(field: string, given: ResourcesProps | undefined, defaults: ResourceDefaults): k8s.ResourceRequirements {
+  const requests: ResourceAmounts = { ...defaults.requests, ...given?.requests };
+  const limits: ResourceAmounts = { ...defaults.limits, ...given?.limits };
+  const out = { requests: {} as Record<string, k8s.Quantity>, limits: {} as Record<string, k8s.Quantity> };
+  for (const kind of Object.keys(KEYS) as Array<keyof typeof KEYS>) {
+    const request = requests[kind];
+    const limit = limits[kind];
+    if (request !== undefined) out.requests[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.requests.${kind}`, request));
+    if (limit !== undefined) out.limits[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.limits.${kind}`, limit));
+    if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {
+      fail(`${field}.requests.${kind}`, `${request} is above the limit ${limit}`, `lower it or raise ${field}.limits.${kind}`);
     }
   }
-  return {
-    requests: { cpu: k8s.Quantity.fromString(requests.cpu), memory: k8s.Quantity.fromString(requests.memory) },
-    limits: { cpu: k8s.Quantity.fromString(limits.cpu), memory: k8s.Quantity.fromString(limits.memory) },
-  };
+  return out;
 }

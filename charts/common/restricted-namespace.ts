@@ -25,8 +25,9 @@ export class RestrictedNamespace extends Construct {
           'pod-security.kubernetes.io/warn': 'restricted',
           'pod-security.kubernetes.io/audit': 'restricted',
         },
-        // First in an Argo CD sync: everything else lives in it.
-        annotations: { 'argocd.argoproj.io/sync-wave': '-1' },
+        // First in an Argo CD sync: everything else lives in it. Never deleted with the Application: deleting the
+        // Namespace would delete every claim in it, the database and its backups included.
+        annotations: { 'argocd.argoproj.io/sync-wave': '-1', 'argocd.argoproj.io/sync-options': 'Delete=false' },
       },
     });
     ns.addJsonPatch(JsonPatch.remove('/metadata/namespace')); // cluster-scoped: the chart's namespace does not apply

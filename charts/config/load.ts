@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
-import type { PrefectStackProps } from '../prefect-stack';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { PrefectStackProps } from '../prefect-stack-props';
 
 /** The JSON Schema of the configuration file, generated from {@link PrefectStackProps} (`npm run schema`). */
 export const CONFIG_SCHEMA_PATH = path.join(__dirname, 'schema.json');
@@ -68,11 +68,27 @@ export function validateConfig(config: unknown, where: (keyPath: string[]) => st
   throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }
 
-/** Parses YAML text (duplicate keys are errors) and validates it. */
+/**
+ * Parses YAML text (duplicate keys are errors) and validates it. One document holding a mapping: an empty file, a
+ * list or several documents are refused, since an empty file would quietly synthesize a much smaller stack.
+ */
 export function parseConfig(text: string, fileName = 'config'): PrefectStackProps {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, lineCounter, prettyErrors: true });
-  if (doc.errors.length) throw new Error(`${fileName}: ${doc.errors.map((e) => e.message).join('\n')}`);
+  const docs = parseAllDocuments(text, { uniqueKeys: true, lineCounter, prettyErrors: true });
+  const all = Array.isArray(docs) ? docs : [];
+  const errors = all.flatMap((d) => d.errors);
+  if (errors.length) throw new Error(`${fileName}: ${errors.map((e) => e.message).join('\n')}`);
+  if (all.length > 1) {
+    throw new Error(`${fileName}: holds ${all.length} YAML documents (separated by ---); keep one configuration per file (one file per environment)`);
+  }
+  const doc = all[0];
+  const value = doc?.toJS();
+  if (value === undefined || value === null) {
+    throw new Error(`${fileName}: is empty; write the configuration (see prefect-stack.yaml), or {} to take every default on purpose`);
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${fileName}: is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a mapping of keys; write keys such as name:, prefect:, api: at the top level`);
+  }
   const where = (keyPath: string[]) => {
     for (let n = keyPath.length; n > 0; n--) {
       const node = doc.getIn(keyPath.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -80,10 +96,18 @@ export function parseConfig(text: string, fileName = 'config'): PrefectStackProp
     }
     return `${fileName}: `;
   };
-  return validateConfig(doc.toJS() ?? {}, where);
+  return validateConfig(value, where);
 }
 
 /** Reads and validates a configuration file. */
 export function loadConfig(file: string): PrefectStackProps {
-  return parseConfig(fs.readFileSync(file, 'utf8'), path.basename(file));
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const problem = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
+    throw new Error(`${file}: ${problem} (looked for ${path.resolve(file)}); give the configuration file with --config FILE`);
+  }
+  return parseConfig(text, path.basename(file));
 }

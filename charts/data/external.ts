@@ -1,77 +1,10 @@
-import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
+import { checkSecretKeyRef } from '../common/secrets';
 import { checkHostname, checkInt, checkDnsSubdomain, fail } from '../common/validate';
 import { DatabaseConnection, RedisConnection } from '../prefect/connections';
-
-/**
- * A PostgreSQL server outside the stack (a managed service, an operator's cluster). Either a whole-URL Secret, or
- * the parts: each of host, port, database and user as a literal or a key of a Secret, and the password from a
- * Secret. CloudNativePG's `<cluster>-app` Secret, for one, holds `host`, `port`, `dbname`, `username` and `password`.
- */
-export interface ExternalDatabaseProps {
-  /**
-   * A Secret key holding the whole URL `postgresql+asyncpg://user:password@host:5432/prefect` (the password
-   * percent-encoded). Give either this or the parts, not both.
-   * @default - the URL is built by Prefect from the parts
-   */
-  readonly urlSecret?: SecretKeyRef;
-  /**
-   * Host name of the server (a DNS name, or a Service name in the cluster).
-   * @default - none: required unless hostSecret or urlSecret is given
-   */
-  readonly host?: string;
-  /**
-   * The Secret key holding the host name, instead of `host`.
-   * @default - none
-   */
-  readonly hostSecret?: SecretKeyRef;
-  /** @default 5432 */
-  readonly port?: number;
-  /**
-   * The Secret key holding the port, instead of `port`.
-   * @default - none
-   */
-  readonly portSecret?: SecretKeyRef;
-  /** @default "prefect" */
-  readonly database?: string;
-  /**
-   * The Secret key holding the database name, instead of `database`.
-   * @default - none
-   */
-  readonly databaseSecret?: SecretKeyRef;
-  /**
-   * The user name, instead of `userSecret`.
-   * @default - none: userSecret is required
-   */
-  readonly user?: string;
-  /**
-   * The Secret key holding the user name.
-   * @default - none: required unless `user` is given
-   */
-  readonly userSecret?: SecretKeyRef;
-  /**
-   * The Secret key holding the password (any characters: Prefect encodes it when it builds the URL).
-   * @default - none: required with the parts
-   */
-  readonly passwordSecret?: SecretKeyRef;
-}
-
-/** A Redis server outside the stack. Prefect supports standalone Redis only (no Sentinel, no Cluster). */
-export interface ExternalRedisProps {
-  /** Host name of the server. */
-  readonly host: string;
-  /** @default 6379 */
-  readonly port?: number;
-  /**
-   * The Secret key holding the password; it goes into a redis:// URL, so use URL-safe characters.
-   * @default - no password
-   */
-  readonly passwordSecret?: SecretKeyRef;
-  /** @default false */
-  readonly tls?: boolean;
-}
+import { ExternalDatabaseProps, ExternalRedisProps } from './options';
 
 /** Turns `database.external` into the handle the Prefect tier takes. */
-export function externalDatabase(p: ExternalDatabaseProps): DatabaseConnection {
+export function externalDatabase(p: ExternalDatabaseProps): Omit<DatabaseConnection, 'endpoint'> {
   const field = 'database.external';
   const partKeys = ['host', 'hostSecret', 'port', 'portSecret', 'database', 'databaseSecret', 'user', 'userSecret', 'passwordSecret'] as const;
   const given = partKeys.filter((k) => p[k] !== undefined);
@@ -104,7 +37,7 @@ export function externalDatabase(p: ExternalDatabaseProps): DatabaseConnection {
 }
 
 /** Turns `redis.external` into the handle the Prefect tier takes. */
-export function externalRedis(p: ExternalRedisProps): RedisConnection {
+export function externalRedis(p: ExternalRedisProps): Omit<RedisConnection, 'endpoint'> {
   const field = 'redis.external';
   if (p.host === undefined) fail(`${field}.host`, 'is missing', 'give the Redis host');
   return {

@@ -7,16 +7,10 @@ import {
   HttpRouteSpecRulesFiltersUrlRewritePathType,
   HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/httproute-gateway.networking.k8s.io';
+import { StackContext } from '../common/stack-context';
 import { fail } from '../common/validate';
-import { EdgeRoute, ResolvedEdge } from './edge-options';
-
-/** Props of {@link StackEdge}. */
-export interface StackEdgeProps {
-  readonly instance: string;
-  readonly edge: ResolvedEdge;
-  /** The Prefect routes and the exposed admin UIs. */
-  readonly routes: EdgeRoute[];
-}
+import { ResolvedEdge } from './resolve-edge';
+import { EdgeRoute } from './routes';
 
 const NGINX = 'nginx.ingress.kubernetes.io';
 
@@ -30,21 +24,23 @@ export class StackEdge extends Construct {
   /** Names of the Ingress or HTTPRoute objects. */
   public readonly objectNames: string[] = [];
 
-  constructor(scope: Construct, id: string, props: StackEdgeProps) {
+  /** Renders `routes` (by default every route the stack's tiers declared so far: build it after them). */
+  constructor(scope: Construct, id: string, edge: ResolvedEdge, routes: EdgeRoute[] = StackContext.of(scope).routes) {
     super(scope, id);
-    const { edge } = props;
     if (edge.type === 'none') return;
-    const seen = new Map<string, string>();
-    for (const r of props.routes) {
+    const { instance } = StackContext.of(this);
+    const seen = new Map<string, EdgeRoute>();
+    for (const r of routes) {
       const where = `${r.host}${r.path}`;
-      if (seen.has(where)) fail(`admin.${r.id === 'pgadmin' ? 'pgadmin' : 'redisUi'}.expose`, `serves ${where}, which ${seen.get(where)} serves too`, 'give each UI its own host or path');
-      seen.set(where, r.id);
+      const other = seen.get(where);
+      if (other) fail(r.field, `serves ${where}, which ${other.field} serves too`, 'give each UI its own host or path');
+      seen.set(where, r);
     }
     // cert-manager issues one Certificate per Ingress that carries its annotation: annotate only the first
     // Ingress of each host, the others reuse its Secret.
     const certSecretOfHost = new Map<string, string>();
-    for (const r of props.routes) {
-      const name = `${props.instance}-${r.id}`;
+    for (const r of routes) {
+      const name = `${instance}-${r.id}`;
       this.objectNames.push(name);
       if (edge.type === 'ingress-nginx') this.ingress(name, r, edge, certSecretOfHost);
       else this.httpRoute(name, r, edge);

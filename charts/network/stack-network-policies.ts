@@ -1,14 +1,8 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { componentLabels } from '../common/labels';
-import { COMPONENT_LABEL, Flow, FlowPeer, Labels } from './flows';
-
-/** Props of {@link StackNetworkPolicies}. */
-export interface StackNetworkPoliciesProps {
-  readonly instance: string;
-  /** Every allowed flow (see stackFlows); everything else is denied. */
-  readonly flows: Flow[];
-}
+import { StackContext } from '../common/stack-context';
+import { COMPONENT_LABEL, Flow, FlowPeer, Labels } from './flow';
 
 function peerOf(p: FlowPeer): k8s.NetworkPolicyPeer[] {
   switch (p.kind) {
@@ -44,9 +38,11 @@ export class StackNetworkPolicies extends Construct {
   /** The names of the policies, in order. */
   public readonly policyNames: string[] = [];
 
-  constructor(scope: Construct, id: string, props: StackNetworkPoliciesProps) {
+  /** Renders `flows` (by default every flow the stack's tiers declared so far: build it last). */
+  constructor(scope: Construct, id: string, flows: Flow[] = StackContext.of(scope).flows) {
     super(scope, id);
-    const labels = componentLabels({ instance: props.instance, name: 'prefect-stack', component: 'network-policy' });
+    const { instance } = StackContext.of(this);
+    const labels = componentLabels({ instance, name: 'prefect-stack', component: 'network-policy' });
     const policy = (pid: string, name: string, podSelector: k8s.LabelSelector, ingress: k8s.NetworkPolicyIngressRule[], egress: k8s.NetworkPolicyEgressRule[]) => {
       this.policyNames.push(name);
       new k8s.KubeNetworkPolicy(this, pid, {
@@ -56,7 +52,7 @@ export class StackNetworkPolicies extends Construct {
       });
     };
 
-    policy('DefaultDeny', `${props.instance}-default-deny`, {}, [], []);
+    policy('DefaultDeny', `${instance}-default-deny`, {}, [], []);
 
     // Group the flows by the stack's pods they start or end at.
     const groups = new Map<string, { id: string; podSelector: k8s.LabelSelector; ingress: k8s.NetworkPolicyIngressRule[]; egress: k8s.NetworkPolicyEgressRule[] }>();
@@ -68,15 +64,17 @@ export class StackNetworkPolicies extends Construct {
       }
       return groups.get(k)!;
     };
-    for (const f of props.flows) {
+    for (const f of flows) {
       const fromHere = f.from.kind === 'pods' || f.from.kind === 'all';
       const toHere = f.to.kind === 'pods' || f.to.kind === 'all';
       if (!fromHere && !toHere) throw new Error(`flow "${f.why}" neither starts nor ends in the stack's namespace`);
       if (fromHere) group(f.from).egress.push({ to: peerOf(f.to), ports: portsOf(f) });
       if (toHere) group(f.to).ingress.push({ from: peerOf(f.from), ports: portsOf(f) });
     }
+    // Rules in a stable order, whatever order the tiers declared them in: a new flow adds a rule, not a reshuffle.
+    const sorted = <T>(rules: T[]) => [...rules].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     for (const g of groups.values()) {
-      policy(`Allow-${g.id}`, `${props.instance}-allow-${g.id}`, g.podSelector, g.ingress, g.egress);
+      policy(`Allow-${g.id}`, `${instance}-allow-${g.id}`, g.podSelector, sorted(g.ingress), sorted(g.egress));
     }
   }
 }

@@ -2,86 +2,17 @@ import * as crypto from 'crypto';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
-import { ImageCatalog } from '../common/images';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
-import { checkCidr, checkDnsLabel, checkDnsSubdomain, checkInt, checkQuantity, fail } from '../common/validate';
-import { AdminExposeOptions, EdgeRoute, ResolvedEdge, adminRoute } from '../edge/edge-options';
+import { ComponentServiceAccount, podTemplate } from '../common/pod-template';
+import { httpProbes } from '../common/probes';
+import { StackContext } from '../common/stack-context';
+import { cidrPeer, namespaceNamed, namespacePeer, podsPeer } from '../network/flow';
+import { PROMETHEUS_PORT, ResolvedBundledPrometheus } from './resolve';
 import { AlertRuleGroup, ruleFileGroups } from './rules';
 import { ScrapeTarget, serviceMonitorTargetRelabelings } from './targets';
-import { httpProbes } from '../common/probes';
-
-/** The Prometheus port. */
-export const PROMETHEUS_PORT = 9090;
 
 /** Where the bundled Prometheus mounts its configuration and basic-auth Secrets. */
 const CONFIG_DIR = '/etc/prometheus/config';
 const SECRETS_DIR = '/etc/prometheus/secrets';
-
-/** Options of the stack's own Prometheus (the `monitoring.bundled.prometheus:` section). */
-export interface BundledPrometheusOptions {
-  /**
-   * Deploy a Prometheus of the stack's own, for clusters without kube-prometheus-stack.
-   * @default false
-   */
-  readonly enabled?: boolean;
-  /**
-   * How long samples are kept (`--storage.tsdb.retention.time`).
-   * @default "15d" - two weeks of history covers a sprint of incidents; raise storage with it
-   */
-  readonly retention?: string;
-  /**
-   * Size of the storage claim.
-   * @default "20Gi" - about 15 days of the stack's few thousand series at 30 s, with room for the cluster jobs you add
-   */
-  readonly storage?: string;
-  /**
-   * StorageClass of the claim.
-   * @default - the cluster's default StorageClass
-   */
-  readonly storageClassName?: string;
-  /**
-   * Container resources.
-   * @default - requests cpu 100m / memory 512Mi, limits cpu 1 / memory 2Gi
-   */
-  readonly resources?: ResourcesProps;
-  /**
-   * Publish Prometheus at the edge. Prometheus has no login of its own, so the edge must authenticate
-   * (`basicAuthSecret` with Ingress-NGINX, `authFilter` with Gateway API). A `path` becomes its route prefix.
-   * @default - not exposed: `kubectl port-forward svc/<instance>-prometheus 9090`
-   */
-  readonly expose?: AdminExposeOptions;
-  /**
-   * Addresses of the Kubernetes API server, which service discovery calls (NetworkPolicy egress on 443 and 6443).
-   * @default - any address: the API server's address differs per cluster
-   */
-  readonly apiServerCidrs?: string[];
-  /**
-   * Further scrape configurations, verbatim (Prometheus `scrape_configs` entries), e.g. the cluster's
-   * kube-state-metrics and ingress controller, which the Deployment, API and backup rules need.
-   * @default - none: only the stack's own targets
-   */
-  readonly additionalScrapeConfigs?: Array<{ [key: string]: unknown }>;
-  /**
-   * Namespaces and ports the additional scrape targets listen on, for the NetworkPolicy egress of Prometheus.
-   * @default - none: with NetworkPolicies on, list e.g. kube-state-metrics' namespace and port 8080 here
-   */
-  readonly additionalScrapeEgress?: Array<{ readonly namespace: string; readonly ports: number[] }>;
-}
-
-/** Props of {@link BundledPrometheus}. */
-export interface BundledPrometheusProps extends BundledPrometheusOptions {
-  readonly instance: string;
-  readonly namespace: string;
-  readonly images: ImageCatalog;
-  readonly targets: ScrapeTarget[];
-  readonly ruleGroups: AlertRuleGroup[];
-  /** The resolved edge, for `expose`. */
-  readonly edge: ResolvedEdge;
-  /** `https` or `http`: how users reach the edge (for the external URL). */
-  readonly scheme: string;
-}
 
 /** Generation inputs of prometheus.yml (exported for `promtool check config` in the tests). */
 export interface PrometheusConfigInput {
@@ -126,62 +57,17 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
 /**
  * The stack's own Prometheus: a one-replica StatefulSet with a storage claim, the generated prometheus.yml and
  * the rule groups of the PrometheusRule in a ConfigMap, and read access to the namespace's endpoints only.
- * It has no authentication of its own: serve it through the edge with auth (see {@link serviceName}).
+ * It has no authentication of its own: serve it through the edge with auth.
  */
 export class BundledPrometheus extends Construct {
-  /** The Service for the edge (port {@link PROMETHEUS_PORT}, named `http`). */
-  public readonly serviceName: string;
-  /** URL the bundled Grafana queries. */
-  public readonly url: string;
-  /** The route prefix (`/` or the exposed path). */
-  public readonly routePrefix: string;
-  /** Labels of the Prometheus pod. */
-  public readonly podSelector: Record<string, string>;
-  /** The edge route when exposed. */
-  public readonly route?: EdgeRoute;
-  /** Where the Kubernetes API server is (for the egress flow). */
-  public readonly apiServerCidrs: string[];
-  /** Namespaces and ports of the additional scrape targets (for the egress flows). */
-  public readonly additionalScrapeEgress: Array<{ namespace: string; ports: number[] }>;
-
-  constructor(scope: Construct, id: string, props: BundledPrometheusProps) {
+  /** Scrapes `targets` (the stack's, with their intervals and auth) and evaluates `ruleGroups`. */
+  constructor(scope: Construct, id: string, p: ResolvedBundledPrometheus, targets: ScrapeTarget[], ruleGroups: AlertRuleGroup[]) {
     super(scope, id);
-    const f = 'monitoring.bundled.prometheus';
-    const retention = props.retention ?? '15d';
-    if (!/^(\d+(y|w|d|h|m|s|ms))+$/.test(retention)) fail(`${f}.retention`, `"${retention}" is not a Prometheus duration`, 'write e.g. 15d or 720h');
-    const storage = checkQuantity(`${f}.storage`, props.storage ?? '20Gi');
-    if (props.storageClassName !== undefined) checkDnsSubdomain(`${f}.storageClassName`, props.storageClassName);
-    const resources = resolveResources(`${f}.resources`, props.resources, {
-      requests: { cpu: '100m', memory: '512Mi' },
-      limits: { cpu: '1', memory: '2Gi' },
-    });
-    if (props.apiServerCidrs) props.apiServerCidrs.forEach((c, i) => checkCidr(`${f}.apiServerCidrs[${i}]`, c));
-    this.additionalScrapeEgress = (props.additionalScrapeEgress ?? []).map((e, i) => ({
-      namespace: checkDnsLabel(`${f}.additionalScrapeEgress[${i}].namespace`, e.namespace),
-      ports: (e.ports ?? []).length ? e.ports.map((p, j) => checkInt(`${f}.additionalScrapeEgress[${i}].ports[${j}]`, p, 1, 65535)) : fail(`${f}.additionalScrapeEgress[${i}].ports`, 'is empty', 'list the metrics ports, e.g. [8080]'),
-    }));
-    this.apiServerCidrs = props.apiServerCidrs ?? ['0.0.0.0/0', '::/0'];
-    for (const [i, sc] of (props.additionalScrapeConfigs ?? []).entries()) {
-      if (typeof sc?.job_name !== 'string') fail(`${f}.additionalScrapeConfigs[${i}].job_name`, 'is missing', 'give every scrape configuration a job_name');
-      if (props.targets.some((t) => t.name === sc.job_name)) fail(`${f}.additionalScrapeConfigs[${i}].job_name`, `"${sc.job_name}" is a job of the stack`, 'choose another job_name');
-    }
-
-    const c = { instance: props.instance, name: 'prometheus', component: 'prometheus' };
-    const name = `${props.instance}-prometheus`;
-    const labels = componentLabels({ ...c, tier: 'frontend' });
-    const podSelector = selectorLabels(c);
-    this.podSelector = podSelector;
-    this.serviceName = name;
-    this.route = props.expose && adminRoute(f, props.edge, props.expose, {
-      id: 'prometheus', serviceName: name, servicePort: PROMETHEUS_PORT, ownAuth: false, labels, pathSupported: true,
-    });
-    const routePrefix = this.route && this.route.path !== '/' ? this.route.path : '/';
-    const externalUrl = this.route ? `${props.scheme}://${this.route.host}${routePrefix === '/' ? '' : routePrefix}` : undefined;
-    this.routePrefix = routePrefix;
-    this.url = `http://${name}:${PROMETHEUS_PORT}${routePrefix === '/' ? '' : routePrefix}`;
+    const ctx = StackContext.of(this);
+    const { name, labels } = p;
 
     // Service discovery reads EndpointSlices, Services and Pods of this namespace, nothing else.
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, labels }, automountServiceAccountToken: false });
+    const sa = new ComponentServiceAccount(this, 'ServiceAccount', { name, labels, pod: p.pod });
     new k8s.KubeRole(this, 'Role', {
       metadata: { name, labels },
       rules: [
@@ -192,11 +78,11 @@ export class BundledPrometheus extends Construct {
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: props.namespace }],
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ctx.namespace }],
     });
 
-    const config = stringify(prometheusConfig({ namespace: props.namespace, targets: props.targets, ruleFile: `${CONFIG_DIR}/rules.yaml`, additionalScrapeConfigs: props.additionalScrapeConfigs }));
-    const rules = stringify({ groups: ruleFileGroups(props.ruleGroups) });
+    const config = stringify(prometheusConfig({ namespace: ctx.namespace, targets, ruleFile: `${CONFIG_DIR}/rules.yaml`, additionalScrapeConfigs: p.additionalScrapeConfigs }));
+    const rules = stringify({ groups: ruleFileGroups(ruleGroups) });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${name}-config`, labels },
       data: { 'prometheus.yml': config, 'rules.yaml': rules },
@@ -204,58 +90,55 @@ export class BundledPrometheus extends Construct {
     // Prometheus reads its configuration at start only: a changed ConfigMap rolls the pod.
     const checksum = crypto.createHash('sha256').update(config).update(rules).digest('hex');
 
-    const secrets = [...new Set(props.targets.flatMap((t) => (t.basicAuth ? [t.basicAuth.name] : [])))];
+    const secrets = [...new Set(targets.flatMap((t) => (t.basicAuth ? [t.basicAuth.name] : [])))];
     const http = k8s.IntOrString.fromString('http');
-    const prefix = routePrefix === '/' ? '' : routePrefix;
+    const prefix = p.routePrefix === '/' ? '' : p.routePrefix;
     new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { name, labels },
       spec: {
         serviceName: name,
         replicas: 1,
-        selector: { matchLabels: podSelector },
-        template: {
-          metadata: { labels, annotations: { 'checksum/config': checksum } },
-          spec: {
-            serviceAccountName: name,
-            // Kubernetes service discovery calls the API server with this token.
-            automountServiceAccountToken: true,
-            enableServiceLinks: false,
-            // The image runs as nobody (65534).
-            securityContext: restrictedPodSecurityContext({ user: 65534, group: 65534 }),
-            terminationGracePeriodSeconds: 120,
-            containers: [{
-              name: 'prometheus',
-              image: props.images.ref('prometheus'),
-              imagePullPolicy: props.images.pullPolicy,
-              args: [
-                `--config.file=${CONFIG_DIR}/prometheus.yml`,
-                '--storage.tsdb.path=/prometheus',
-                `--storage.tsdb.retention.time=${retention}`,
-                ...(externalUrl ? [`--web.external-url=${externalUrl}`, `--web.route-prefix=${routePrefix}`] : []),
-              ],
-              ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
-              // WAL replay after a crash can take minutes on a full disk.
-              ...httpProbes({ ready: `${prefix}/-/ready`, live: `${prefix}/-/healthy`, startupSeconds: 600 }),
-              resources,
-              securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'data', mountPath: '/prometheus' },
-                ...secrets.map((s, i) => ({ name: `auth-${i}`, mountPath: `${SECRETS_DIR}/${s}`, readOnly: true })),
-              ],
-            }],
-            volumes: [
-              { name: 'config', configMap: { name: `${name}-config` } },
-              ...secrets.map((s, i) => ({ name: `auth-${i}`, secret: { secretName: s } })),
+        selector: { matchLabels: p.podSelector },
+        template: podTemplate(this, {
+          labels,
+          pod: p.pod,
+          // The image runs as nobody (65534).
+          identity: { user: 65534, group: 65534 },
+          serviceAccountName: sa.name,
+          // Kubernetes service discovery calls the API server with this token.
+          automountServiceAccountToken: true,
+          annotations: { 'checksum/config': checksum },
+          terminationGracePeriodSeconds: 120,
+          containers: [{
+            name: 'prometheus',
+            image: ctx.images.ref('prometheus'),
+            args: [
+              `--config.file=${CONFIG_DIR}/prometheus.yml`,
+              '--storage.tsdb.path=/prometheus',
+              `--storage.tsdb.retention.time=${p.retention}`,
+              ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, `--web.route-prefix=${p.routePrefix}`] : []),
             ],
-          },
-        },
+            ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
+            // WAL replay after a crash can take minutes on a full disk.
+            ...httpProbes({ ready: `${prefix}/-/ready`, live: `${prefix}/-/healthy`, startupSeconds: 600 }),
+            resources: p.resources,
+            volumeMounts: [
+              { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+              { name: 'data', mountPath: '/prometheus' },
+              ...secrets.map((s, i) => ({ name: `auth-${i}`, mountPath: `${SECRETS_DIR}/${s}`, readOnly: true })),
+            ],
+          }],
+          volumes: [
+            { name: 'config', configMap: { name: `${name}-config` } },
+            ...secrets.map((s, i) => ({ name: `auth-${i}`, secret: { secretName: s } })),
+          ],
+        }),
         volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: selectorLabels(c) },
+          metadata: { name: 'data', labels: p.podSelector },
           spec: {
             accessModes: ['ReadWriteOnce'],
-            ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(storage) } },
+            ...(p.storageClassName ? { storageClassName: p.storageClassName } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(p.storage) } },
           },
         }],
       },
@@ -265,9 +148,18 @@ export class BundledPrometheus extends Construct {
       metadata: { name, labels },
       spec: {
         type: 'ClusterIP',
-        selector: podSelector,
+        selector: p.podSelector,
         ports: [{ name: 'http', port: PROMETHEUS_PORT, targetPort: http, protocol: 'TCP', appProtocol: 'http' }],
       },
     });
+
+    // It scrapes every target of the stack, discovers them through the Kubernetes API, and the extra ones.
+    const me = podsPeer(p.podSelector);
+    for (const t of targets) ctx.allow(me, podsPeer(t.podSelector), [t.portNumber], t.why.replace(/^Prometheus /, 'the bundled Prometheus '));
+    ctx.allow(me, cidrPeer(p.apiServerCidrs), [443, 6443], 'the bundled Prometheus discovers targets through the Kubernetes API');
+    for (const e of p.additionalScrapeEgress) {
+      ctx.allow(me, namespacePeer({ namespaceLabels: namespaceNamed(e.namespace) }), e.ports, `the bundled Prometheus scrapes targets in ${e.namespace} (additionalScrapeConfigs)`);
+    }
+    if (p.route) ctx.expose(p.route);
   }
 }

@@ -1,4 +1,4 @@
-import { promRegexEscape as regexEscape, promSelector } from './rules';
+import { promRegexEscape as regexEscape, promSelector } from './promql';
 
 /** One query of a panel: PromQL (Grafana's `$__rate_interval` allowed) and its legend. */
 export interface PanelQuery {

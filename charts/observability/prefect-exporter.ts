@@ -1,110 +1,71 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { ImageCatalog } from '../common/images';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
-import { checkInt } from '../common/validate';
-
-/** The exporter's metrics port (its `METRICS_PORT` default). */
-export const PREFECT_EXPORTER_PORT = 8000;
-
-/** Options of the flow-run exporter (the `monitoring.prefectExporter:` section). */
-export interface PrefectExporterOptions {
-  /**
-   * Run PrefectHQ's prometheus-prefect-exporter: flow runs by state, late runs, work pools and queues.
-   * @default false - it polls the API on every scrape; turn it on when you want the Flow runs dashboard
-   */
-  readonly enabled?: boolean;
-  /**
-   * Window of flow runs the exporter reports, in minutes (its `OFFSET_MINUTES`): runs created within it.
-   * @default 60 - an hour of runs by state without listing the whole history on each scrape
-   */
-  readonly offsetMinutes?: number;
-  /**
-   * Container resources.
-   * @default - requests cpu 50m / memory 128Mi, limits cpu 500m / memory 256Mi (one Python process polling the API)
-   */
-  readonly resources?: ResourcesProps;
-}
-
-/** Props of {@link PrefectExporter}. */
-export interface PrefectExporterProps extends PrefectExporterOptions {
-  readonly instance: string;
-  readonly images: ImageCatalog;
-  /** The API Service, reached in-cluster (not through the edge). */
-  readonly apiService: string;
-  readonly apiPort: number;
-}
+import { componentLabels } from '../common/labels';
+import { ComponentServiceAccount, podTemplate } from '../common/pod-template';
+import { secretEnv } from '../common/secrets';
+import { StackContext } from '../common/stack-context';
+import { Endpoint, podsPeer } from '../network/flow';
+import { PREFECT_EXPORTER_PORT, ResolvedPrefectExporter } from './resolve';
 
 /**
  * PrefectHQ/prometheus-prefect-exporter: a Deployment polling the Prefect REST API and its Service on port
  * `metrics`. Runs as `nobody` like its image (USER nobody); Prefect's client home goes to an emptyDir.
  */
 export class PrefectExporter extends Construct {
-  public readonly serviceName: string;
-  /** Labels on the Service (the ServiceMonitor selects on them). */
-  public readonly serviceLabels: Record<string, string>;
-
-  constructor(scope: Construct, id: string, props: PrefectExporterProps) {
+  constructor(scope: Construct, id: string, e: ResolvedPrefectExporter, api: Endpoint & { readonly serviceName: string }) {
     super(scope, id);
-    const offset = checkInt('monitoring.prefectExporter.offsetMinutes', props.offsetMinutes ?? 60, 1, 60 * 24 * 31);
-    const resources = resolveResources('monitoring.prefectExporter.resources', props.resources, {
-      requests: { cpu: '50m', memory: '128Mi' },
-      limits: { cpu: '500m', memory: '256Mi' },
-    });
-    const c = { instance: props.instance, name: 'prometheus-prefect-exporter', component: 'prefect-exporter' };
-    const name = `${props.instance}-prefect-exporter`;
-    const labels = componentLabels({ ...c, tier: 'backend' });
-    const podSelector = selectorLabels(c);
-    this.serviceName = name;
-    this.serviceLabels = podSelector;
+    const ctx = StackContext.of(this);
+    const labels = componentLabels({ instance: ctx.instance, name: 'prometheus-prefect-exporter', component: 'prefect-exporter', tier: 'backend' });
+    const sa = new ComponentServiceAccount(this, 'ServiceAccount', { name: e.name, labels, pod: e.pod });
     const port = k8s.IntOrString.fromString('metrics');
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels },
+      metadata: { name: e.name, labels },
       spec: {
         replicas: 1,
         revisionHistoryLimit: 3,
-        selector: { matchLabels: podSelector },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext({ user: 65534, group: 65534 }),
-            containers: [{
-              name: 'exporter',
-              image: props.images.ref('prefectExporter'),
-              imagePullPolicy: props.images.pullPolicy,
-              env: [
-                { name: 'PREFECT_API_URL', value: `http://${props.apiService}:${props.apiPort}/api` },
-                { name: 'METRICS_PORT', value: String(PREFECT_EXPORTER_PORT) },
-                { name: 'OFFSET_MINUTES', value: String(offset) },
-                // The image sets PREFECT_HOME=/app, which is read-only here.
-                { name: 'PREFECT_HOME', value: '/tmp/prefect' },
-              ],
-              ports: [{ name: 'metrics', containerPort: PREFECT_EXPORTER_PORT, protocol: 'TCP' }],
-              // /metrics calls the Prefect API on every request: probe the socket, not the endpoint.
-              readinessProbe: { tcpSocket: { port }, periodSeconds: 10 },
-              livenessProbe: { tcpSocket: { port }, periodSeconds: 20, failureThreshold: 3 },
-              resources,
-              securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
-          },
-        },
+        selector: { matchLabels: e.podSelector },
+        template: podTemplate(this, {
+          labels,
+          pod: e.pod,
+          identity: { user: 65534, group: 65534 },
+          serviceAccountName: sa.name,
+          containers: [{
+            name: 'exporter',
+            image: ctx.images.ref('prefectExporter'),
+            env: [
+              { name: 'PREFECT_API_URL', value: `http://${api.serviceName}:${api.port}/api` },
+              { name: 'METRICS_PORT', value: String(PREFECT_EXPORTER_PORT) },
+              { name: 'OFFSET_MINUTES', value: String(e.offsetMinutes) },
+              // The image sets PREFECT_HOME=/app, which is read-only here.
+              { name: 'PREFECT_HOME', value: '/tmp/prefect' },
+              ...(e.authSecret ? [secretEnv('PREFECT_API_AUTH_STRING', e.authSecret)] : []),
+            ],
+            ports: [{ name: 'metrics', containerPort: PREFECT_EXPORTER_PORT, protocol: 'TCP' }],
+            // /metrics calls the Prefect API on every request: probe the socket, not the endpoint.
+            readinessProbe: { tcpSocket: { port }, periodSeconds: 10 },
+            livenessProbe: { tcpSocket: { port }, periodSeconds: 20, failureThreshold: 3 },
+            resources: e.resources,
+            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
+        }),
       },
     });
 
     new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+      metadata: { name: e.name, labels },
       spec: {
         type: 'ClusterIP',
-        selector: podSelector,
+        selector: e.podSelector,
         ports: [{ name: 'metrics', port: PREFECT_EXPORTER_PORT, targetPort: port, protocol: 'TCP' }],
       },
+    });
+    ctx.allow(podsPeer(e.podSelector), api.peer, [api.port], 'the flow-run exporter polls the API');
+    // It polls the API on every scrape: at most once a minute by default.
+    ctx.scrape({
+      name: 'prefect-exporter', service: e.name, podSelector: e.podSelector, port: 'metrics', portNumber: PREFECT_EXPORTER_PORT,
+      path: '/metrics', interval: '60s', why: 'Prometheus scrapes the flow-run exporter',
     });
   }
 }

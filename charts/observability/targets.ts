@@ -8,16 +8,28 @@ export interface ScrapeTarget {
   readonly name: string;
   /** The Service's name; it becomes the `job` label (the ServiceMonitor default), which the rules select on. */
   readonly service: string;
-  /** Labels the Service carries; the ServiceMonitor selects on them (and then keeps only `service` by name). */
-  readonly serviceLabels: Record<string, string>;
+  /**
+   * Labels of the pods behind the Service, which the Service carries too: the ServiceMonitor selects Services by
+   * them (then keeps only `service` by name), and Prometheus is allowed to reach these pods on `portNumber`.
+   */
+  readonly podSelector: Record<string, string>;
   /** Name of the Service port serving metrics. */
   readonly port: string;
+  /** Its number (the same on the Service and the pods). */
+  readonly portNumber: number;
   /** HTTP path of the metrics. */
   readonly path: string;
-  /** Scrape interval, e.g. `30s`. */
-  readonly interval: string;
-  /** Basic auth from a Secret with the username and password in two keys. */
+  /**
+   * Scrape interval, e.g. `30s`.
+   * @default - `monitoring.scrapeInterval`
+   */
+  readonly interval?: string;
+  /** Whether the endpoint needs the Prefect API's basic auth (`monitoring.prefectBasicAuthSecret`). */
+  readonly prefectAuth?: boolean;
+  /** Basic auth from a Secret with the username and password in two keys (filled in by the monitoring). */
   readonly basicAuth?: BasicAuthSecret;
+  /** What is scraped, for the flow table. */
+  readonly why: string;
 }
 
 /** A Secret holding basic-auth credentials in two keys (the shape ServiceMonitor `basicAuth` requires). */

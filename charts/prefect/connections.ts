@@ -1,4 +1,5 @@
 import { SecretKeyRef } from '../common/secrets';
+import { Endpoint } from '../network/flow';
 
 /**
  * How Prefect reaches PostgreSQL: the handle the data tier (or an external database) hands the Prefect tier.
@@ -27,8 +28,8 @@ export interface DatabaseConnection {
   readonly userSecret?: SecretKeyRef;
   /** The Secret key holding the password. */
   readonly passwordSecret?: SecretKeyRef;
-  /** Pod labels of an in-cluster server, for the NetworkPolicies; absent for an external one. */
-  readonly podLabels?: Record<string, string>;
+  /** Where clients connect: the in-cluster server's pods, or an external server's addresses (NetworkPolicies). */
+  readonly endpoint: Endpoint;
 }
 
 /** How Prefect reaches Redis (prefect-redis messaging, lease storage, and the Docket URL). */
@@ -41,6 +42,6 @@ export interface RedisConnection {
   readonly passwordSecret?: SecretKeyRef;
   /** TLS (`rediss://`). */
   readonly tls?: boolean;
-  /** Pod labels of an in-cluster server, for the NetworkPolicies; absent for an external one. */
-  readonly podLabels?: Record<string, string>;
+  /** Where clients connect (NetworkPolicies). */
+  readonly endpoint: Endpoint;
 }

@@ -1,61 +1,12 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { checkInt, fail } from '../common/validate';
-import { PrefectRuntime } from './prefect-runtime';
+import { componentLabels } from '../common/labels';
+import { ComponentServiceAccount } from '../common/pod-template';
 import { httpProbes } from '../common/probes';
-
-/** The Prefect API port. */
-export const PREFECT_API_PORT = 4200;
-
-/** Replicas of the API when `api.replicas` is not set: survives one node drain and one crash at once. */
-export const DEFAULT_API_REPLICAS = 3;
-
-/** Options of the API tier (the `api:` section of the configuration file). */
-export interface PrefectApiOptions {
-  /**
-   * Replicas of the API. Several need Redis messaging, which the stack always configures.
-   * @default 3 - survives one node drain and one crash at once
-   */
-  readonly replicas?: number;
-  /**
-   * Container resources. Measured (bench/prefect/measure.sh): one API process idles at 171 MiB RSS and tops out
-   * near one core (a single event loop), 206 MiB while serving 200-run filter pages; requests ≈ 1.8× idle, the
-   * memory limit ≈ 3× for large responses and the first start's UI copy. Scale out with replicas, not CPU.
-   * @default - requests cpu 250m / memory 320Mi, limits cpu 1 / memory 640Mi
-   */
-  readonly resources?: ResourcesProps;
-  /**
-   * A HorizontalPodAutoscaler on CPU; when set it owns the replica count and `replicas` is ignored.
-   * @default - no autoscaler: a fixed replica count
-   */
-  readonly autoscaling?: {
-    /** @default 2 */
-    readonly minReplicas?: number;
-    /** Upper bound; size Postgres `max_connections` for it. */
-    readonly maxReplicas: number;
-    /** @default 70 */
-    readonly targetCpuUtilizationPercent?: number;
-  };
-  /**
-   * How strictly replicas spread over nodes: `preferred` schedules even when nodes are short,
-   * `required` never places two replicas on one node.
-   * @default "preferred" - a rollout never stalls on a small cluster
-   */
-  readonly spread?: 'preferred' | 'required';
-}
-
-/** Props of {@link PrefectApi}. */
-export interface PrefectApiProps extends PrefectApiOptions {
-  readonly instance: string;
-  readonly runtime: PrefectRuntime;
-}
-
-const API_DEFAULT_RESOURCES = {
-  requests: { cpu: '250m', memory: '320Mi' },
-  limits: { cpu: '1', memory: '640Mi' },
-};
+import { StackContext } from '../common/stack-context';
+import { podsPeer } from '../network/flow';
+import { PrefectRuntime } from './prefect-runtime';
+import { PREFECT_API_PORT, ResolvedApi } from './resolve';
 
 /**
  * The Prefect API and UI: a Deployment of stateless replicas (`--no-services`), their Service, a
@@ -63,37 +14,18 @@ const API_DEFAULT_RESOURCES = {
  * ready pods (`/api/ready`, which checks the database) receive traffic.
  */
 export class PrefectApi extends Construct {
-  /** The Service's name; port {@link PREFECT_API_PORT}. */
-  public readonly serviceName: string;
-  /** Labels that select the API pods. */
-  public readonly podSelector: Record<string, string>;
-  public readonly deployment: k8s.KubeDeployment;
-
-  constructor(scope: Construct, id: string, props: PrefectApiProps) {
+  constructor(scope: Construct, id: string, api: ResolvedApi, rt: PrefectRuntime) {
     super(scope, id);
-    const replicas = checkInt('api.replicas', props.replicas ?? DEFAULT_API_REPLICAS, 1, 100);
-    const autoscaling = props.autoscaling && {
-      minReplicas: checkInt('api.autoscaling.minReplicas', props.autoscaling.minReplicas ?? 2, 1, 100),
-      maxReplicas: checkInt('api.autoscaling.maxReplicas', props.autoscaling.maxReplicas, 1, 100),
-      target: checkInt('api.autoscaling.targetCpuUtilizationPercent', props.autoscaling.targetCpuUtilizationPercent ?? 70, 10, 100),
-    };
-    if (autoscaling && autoscaling.minReplicas > autoscaling.maxReplicas) {
-      fail('api.autoscaling.minReplicas', `${autoscaling.minReplicas} is above maxReplicas ${autoscaling.maxReplicas}`, 'lower minReplicas or raise maxReplicas');
-    }
-    const spread = props.spread ?? 'preferred';
-    const resources = resolveResources('api.resources', props.resources, API_DEFAULT_RESOURCES);
-    const rt = props.runtime;
-    const name = `${props.instance}-api`;
-    const c = { instance: props.instance, name: 'prefect', component: 'api' };
-    this.podSelector = selectorLabels(c);
-    const labels = componentLabels({ ...c, version: rt.settings.version, tier: 'backend' });
+    const ctx = StackContext.of(this);
+    const labels = componentLabels({ instance: ctx.instance, name: 'prefect', component: 'api', version: rt.settings.version, tier: 'backend' });
+    new ComponentServiceAccount(this, 'ServiceAccount', { name: api.serviceAccountName, labels, pod: api.pod });
 
     const container = rt.container({
       name: 'api',
       args: ['prefect', 'server', 'start', '--host', '0.0.0.0', '--port', String(PREFECT_API_PORT), '--no-services'],
       redis: true,
       ui: true,
-      resources,
+      resources: api.resources,
       ports: [{ name: 'http', containerPort: PREFECT_API_PORT, protocol: 'TCP' }],
       probes: {
         // /api/ready fails while Postgres is unreachable: the pod leaves the Service instead of serving 500s.
@@ -104,68 +36,83 @@ export class PrefectApi extends Construct {
         lifecycle: { preStop: { sleep: { seconds: 10 } } },
       },
     });
-    const hostSpread = (key: string): k8s.TopologySpreadConstraint => ({
+    // Each rollout generation (pod-template-hash) spreads on its own, so a surge pod fits a cluster with exactly
+    // as many nodes as replicas. `required` on nodes: minDomains = the fewest replicas, so no two replicas of a
+    // generation share a node even when nodes are short (the extra ones wait Pending).
+    const spread = (key: string, required: boolean, minDomains?: number): k8s.TopologySpreadConstraint => ({
       maxSkew: 1,
       topologyKey: key,
-      whenUnsatisfiable: spread === 'required' && key === 'kubernetes.io/hostname' ? 'DoNotSchedule' : 'ScheduleAnyway',
-      labelSelector: { matchLabels: this.podSelector },
+      whenUnsatisfiable: required ? 'DoNotSchedule' : 'ScheduleAnyway',
+      ...(required && minDomains && minDomains > 1 ? { minDomains } : {}),
+      labelSelector: { matchLabels: api.podSelector },
       matchLabelKeys: ['pod-template-hash'],
     });
 
-    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name, labels, annotations: { 'argocd.argoproj.io/sync-wave': '2' } },
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: api.deploymentName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '2' } },
       spec: {
-        replicas: autoscaling ? undefined : replicas,
+        replicas: api.autoscaling ? undefined : api.replicas,
         revisionHistoryLimit: 5,
-        selector: { matchLabels: this.podSelector },
+        selector: { matchLabels: api.podSelector },
         // Surge first, never below the desired count: a rollout keeps full capacity.
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
-        template: {
-          metadata: { labels },
-          spec: rt.podSpec({
-            initContainers: [rt.waitForMigrations()],
-            containers: [container],
-            terminationGracePeriodSeconds: 40,
-            topologySpreadConstraints: [hostSpread('kubernetes.io/hostname'), hostSpread('topology.kubernetes.io/zone')],
-          }),
-        },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(api.surge), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        template: rt.podTemplate(this, api, {
+          labels,
+          initContainers: [rt.waitForMigrations()],
+          containers: [container],
+          terminationGracePeriodSeconds: 40,
+          topologySpreadConstraints: [
+            spread('kubernetes.io/hostname', api.spread === 'required', api.minReplicas),
+            spread('topology.kubernetes.io/zone', api.zoneSpread === 'required'),
+          ],
+        }),
       },
     });
 
-    this.serviceName = name;
     new k8s.KubeService(this, 'Service', {
-      metadata: { name, labels },
+      metadata: { name: api.serviceName, labels },
       spec: {
         type: 'ClusterIP',
-        selector: this.podSelector,
+        selector: api.podSelector,
         ports: [{ name: 'http', port: PREFECT_API_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }],
       },
     });
 
     // A PDB on one replica would block every node drain; from two on, keep all but one serving.
-    const floor = autoscaling ? autoscaling.minReplicas : replicas;
-    if (floor >= 2) {
+    if (api.minReplicas >= 2) {
       new k8s.KubePodDisruptionBudget(this, 'Pdb', {
-        metadata: { name, labels },
+        metadata: { name: api.deploymentName, labels },
         spec: {
-          minAvailable: k8s.IntOrString.fromNumber(floor - 1),
-          selector: { matchLabels: this.podSelector },
+          minAvailable: k8s.IntOrString.fromNumber(api.minReplicas - 1),
+          selector: { matchLabels: api.podSelector },
           // A crash-looping pod must not block drains.
           unhealthyPodEvictionPolicy: 'AlwaysAllow',
         },
       });
     }
 
-    if (autoscaling) {
+    if (api.autoscaling) {
       new k8s.KubeHorizontalPodAutoscalerV2(this, 'Hpa', {
-        metadata: { name, labels },
+        metadata: { name: api.deploymentName, labels },
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-          minReplicas: autoscaling.minReplicas,
-          maxReplicas: autoscaling.maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: autoscaling.target } } }],
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: api.deploymentName },
+          minReplicas: api.autoscaling.minReplicas,
+          maxReplicas: api.autoscaling.maxReplicas,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: api.autoscaling.targetCpuUtilizationPercent } } }],
         },
       });
     }
+
+    // Who the API talks to, and who talks to it.
+    const me = podsPeer(api.podSelector);
+    ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "API: Prefect's database");
+    ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'API: events messaging, leases, Docket');
+    for (const w of ctx.peers.workers) ctx.allow(w, me, [PREFECT_API_PORT], 'Prefect workers and clients call the API');
+    if (ctx.peers.internet) ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'API: webhooks and notifications (networkPolicies.internetEgress)');
+    for (const r of api.routes) ctx.expose(r);
+    ctx.scrape({
+      name: 'api', service: api.serviceName, podSelector: api.podSelector, port: 'http', portNumber: PREFECT_API_PORT,
+      path: '/api/metrics', prefectAuth: rt.settings.authSecret !== undefined, why: 'Prometheus scrapes /api/metrics',
+    });
   }
 }

@@ -1,31 +1,12 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { PREFECT_PATHS } from './settings';
+import { componentLabels } from '../common/labels';
+import { ComponentServiceAccount } from '../common/pod-template';
+import { StackContext } from '../common/stack-context';
+import { podsPeer } from '../network/flow';
+import { PREFECT_PATHS } from './environment';
 import { PrefectRuntime } from './prefect-runtime';
-
-/** Options of the background services (the `backgroundServices:` section of the configuration file). */
-export interface PrefectBackgroundServicesOptions {
-  /**
-   * Container resources. Measured (bench/prefect/measure.sh): 175 MiB RSS idle, 178 MiB and 6 % of a core while
-   * 200 runs are created; the limit leaves the task-run recorder (the throughput ceiling, about one core under
-   * heavy load, #16299) a whole core, and memory ≈ 3× idle for event bursts.
-   * @default - requests cpu 100m / memory 256Mi, limits cpu 1 / memory 512Mi
-   */
-  readonly resources?: ResourcesProps;
-}
-
-/** Props of {@link PrefectBackgroundServices}. */
-export interface PrefectBackgroundServicesProps extends PrefectBackgroundServicesOptions {
-  readonly instance: string;
-  readonly runtime: PrefectRuntime;
-}
-
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '100m', memory: '256Mi' },
-  limits: { cpu: '1', memory: '512Mi' },
-};
+import { ResolvedPrefectTier } from './resolve';
 
 /**
  * Prefect's background services (scheduler, late runs, event persister, task-run recorder, …) in their own
@@ -33,46 +14,42 @@ const DEFAULT_RESOURCES = {
  * rollout strategy is Recreate and there is no replica setting.
  */
 export class PrefectBackgroundServices extends Construct {
-  /** Labels that select the background pod. */
-  public readonly podSelector: Record<string, string>;
-  public readonly deploymentName: string;
-
-  constructor(scope: Construct, id: string, props: PrefectBackgroundServicesProps) {
+  constructor(scope: Construct, id: string, bg: ResolvedPrefectTier['backgroundServices'], rt: PrefectRuntime) {
     super(scope, id);
-    const rt = props.runtime;
-    const resources = resolveResources('backgroundServices.resources', props.resources, DEFAULT_RESOURCES);
-    const c = { instance: props.instance, name: 'prefect', component: 'background-services' };
-    this.podSelector = selectorLabels(c);
-    this.deploymentName = `${props.instance}-background-services`;
-    const labels = componentLabels({ ...c, version: rt.settings.version, tier: 'backend' });
+    const ctx = StackContext.of(this);
+    const labels = componentLabels({ instance: ctx.instance, name: 'prefect', component: 'background-services', version: rt.settings.version, tier: 'backend' });
+    new ComponentServiceAccount(this, 'ServiceAccount', { name: bg.serviceAccountName, labels, pod: bg.pod });
     // The process has no HTTP port: the probe checks that it is alive and its event loop still turns.
     const alive: k8s.Probe = { exec: { command: ['python', `${PREFECT_PATHS.scripts}/services-alive.py`] }, timeoutSeconds: 10 };
 
     new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: this.deploymentName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '2' } },
+      metadata: { name: bg.deploymentName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '2' } },
       spec: {
         replicas: 1,
         revisionHistoryLimit: 5,
-        selector: { matchLabels: this.podSelector },
+        selector: { matchLabels: bg.podSelector },
         strategy: { type: 'Recreate' },
-        template: {
-          metadata: { labels },
-          spec: rt.podSpec({
-            initContainers: [rt.waitForMigrations()],
-            containers: [rt.container({
-              name: 'services',
-              args: ['prefect', 'server', 'services', 'start'],
-              redis: true,
-              resources,
-              probes: {
-                startupProbe: { ...alive, periodSeconds: 5, failureThreshold: 60 },
-                livenessProbe: { ...alive, periodSeconds: 30, failureThreshold: 3 },
-              },
-            })],
-            terminationGracePeriodSeconds: 60,
-          }),
-        },
+        template: rt.podTemplate(this, bg, {
+          labels,
+          initContainers: [rt.waitForMigrations()],
+          containers: [rt.container({
+            name: 'services',
+            args: ['prefect', 'server', 'services', 'start'],
+            redis: true,
+            resources: bg.resources,
+            probes: {
+              startupProbe: { ...alive, periodSeconds: 5, failureThreshold: 60 },
+              livenessProbe: { ...alive, periodSeconds: 30, failureThreshold: 3 },
+            },
+          })],
+          terminationGracePeriodSeconds: 60,
+        }),
       },
     });
+
+    const me = podsPeer(bg.podSelector);
+    ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "background services: Prefect's database");
+    ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'background services: events messaging, Docket');
+    if (ctx.peers.internet) ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'background services: automations and notifications (networkPolicies.internetEgress)');
   }
 }

@@ -1,40 +1,12 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { componentLabels, selectorLabels } from '../common/labels';
-import { ResourcesProps, resolveResources } from '../common/resources';
-import { checkInt } from '../common/validate';
+import { componentLabels } from '../common/labels';
+import { ComponentServiceAccount } from '../common/pod-template';
+import { StackContext } from '../common/stack-context';
+import { podsPeer } from '../network/flow';
 import { PrefectRuntime } from './prefect-runtime';
-
-/** Options of the migrate Job (the `migrations:` section of the configuration file). */
-export interface PrefectMigrationOptions {
-  /**
-   * Container resources of the migration.
-   * @default - requests cpu 100m / memory 256Mi, limits cpu 1 / memory 1Gi
-   */
-  readonly resources?: ResourcesProps;
-  /**
-   * How long the migration may run before the Job fails; large databases migrate slowly.
-   * @default 1800
-   */
-  readonly timeoutSeconds?: number;
-}
-
-/** Props of {@link PrefectMigration}. */
-export interface PrefectMigrationProps extends PrefectMigrationOptions {
-  readonly instance: string;
-  readonly runtime: PrefectRuntime;
-  /**
-   * Containers that run before the migration, e.g. the data tier's `CREATE EXTENSION IF NOT EXISTS pg_trgm`.
-   * @default - none
-   */
-  readonly initContainers?: k8s.Container[];
-}
-
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '100m', memory: '256Mi' },
-  limits: { cpu: '1', memory: '1Gi' },
-};
+import { ResolvedPrefectTier } from './resolve';
 
 /**
  * `prefect server database upgrade -y`, once per release. A Job's pod template is immutable, so the name carries
@@ -45,36 +17,31 @@ const DEFAULT_RESOURCES = {
  */
 export class PrefectMigration extends Construct {
   public readonly jobName: string;
-  /** Labels that select the migrate Job's pods. */
-  public readonly podSelector: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: PrefectMigrationProps) {
+  /** `initContainers` run before the migration, e.g. the data tier's `CREATE EXTENSION IF NOT EXISTS pg_trgm`. */
+  constructor(scope: Construct, id: string, m: ResolvedPrefectTier['migrations'], rt: PrefectRuntime, initContainers: k8s.Container[]) {
     super(scope, id);
-    const rt = props.runtime;
-    const timeout = checkInt('migrations.timeoutSeconds', props.timeoutSeconds ?? 1800, 60, 86400);
-    const resources = resolveResources('migrations.resources', props.resources, DEFAULT_RESOURCES);
-    const c = { instance: props.instance, name: 'prefect', component: 'migrate' };
-    this.podSelector = selectorLabels(c);
-    const labels = componentLabels({ ...c, version: rt.settings.version, tier: 'backend' });
-    const template: k8s.PodTemplateSpec = {
-      metadata: { labels },
-      spec: rt.podSpec({
-        initContainers: props.initContainers,
-        containers: [rt.container({ name: 'migrate', args: ['prefect', 'server', 'database', 'upgrade', '-y'], redis: false, resources })],
-        restartPolicy: 'Never',
-      }),
-    };
+    const ctx = StackContext.of(this);
+    const labels = componentLabels({ instance: ctx.instance, name: 'prefect', component: 'migrate', version: rt.settings.version, tier: 'backend' });
+    new ComponentServiceAccount(this, 'ServiceAccount', { name: m.serviceAccountName, labels, pod: m.pod });
+    const template = rt.podTemplate(this, m, {
+      labels,
+      initContainers,
+      containers: [rt.container({ name: 'migrate', args: ['prefect', 'server', 'database', 'upgrade', '-y'], redis: false, resources: m.resources })],
+      restartPolicy: 'Never',
+    });
     const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 8);
-    this.jobName = `${props.instance}-migrate-${rt.settings.version.replace(/\./g, '-')}-${hash}`;
+    this.jobName = ctx.names.of('Job', `migrate-${rt.settings.version.replace(/\./g, '-')}-${hash}`);
 
     new k8s.KubeJob(this, 'Job', {
       metadata: { name: this.jobName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '1' } },
       spec: {
         backoffLimit: 3,
-        activeDeadlineSeconds: timeout,
+        activeDeadlineSeconds: m.timeoutSeconds,
         // No ttlSecondsAfterFinished: a deleted Job would be re-created (and re-run) by the next apply.
         template,
       },
     });
+    ctx.allow(podsPeer(m.podSelector), rt.database.endpoint.peer, [rt.database.endpoint.port], "migrations: Prefect's database");
   }
 }

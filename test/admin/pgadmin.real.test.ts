@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, one, synth, freePort } from '../util';
+import { AUTH, MINIMAL, one, synth, freePort } from '../util';
 
 const PASSWORD = 'Adm1n-Pw_test';
 
@@ -58,7 +58,7 @@ async function ping(run: Run, ms: number): Promise<{ status: number; body: strin
 describe('pgAdmin as synthesized, under the pod restrictions', () => {
   const runs: Run[] = [];
   let venv = '';
-  const base = { ...MINIMAL, prefect: { externalUrl: 'https://prefect.example.com' } };
+  const base = { ...MINIMAL, prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH } };
   const pgadmin = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
 
   let atRoot: Run;

@@ -1,5 +1,5 @@
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, containers, envMap, expectConfigError, one, synth } from '../util';
+import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, synth } from '../util';
 
 const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
 const withPgAdmin = (pgadmin: any = {}, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, admin: { pgadmin: { ...PGADMIN, ...pgadmin } }, ...extra });
@@ -54,7 +54,7 @@ describe('PgAdmin', () => {
   });
 
   test('below a path prefix: SCRIPT_NAME and the probes follow', () => {
-    const objs = synth(withPgAdmin({ expose: { path: '/pgadmin' } }, { prefect: { externalUrl: 'https://prefect.example.com' } }));
+    const objs = synth(withPgAdmin({ expose: { path: '/pgadmin' } }, { prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH } }));
     const c = containers(one(objs, 'Deployment', 'prefect-pgadmin').spec.template)[0];
     expect(envMap(c).SCRIPT_NAME).toBe('/pgadmin');
     expect(c.readinessProbe.httpGet.path).toBe('/pgadmin/misc/ping');

@@ -1,5 +1,5 @@
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, envMap, expectConfigError, one, synth } from '../util';
+import { AUTH as PREFECT_AUTH, MINIMAL, envMap, expectConfigError, one, synth } from '../util';
 
 const AUTH = { user: 'admin', passwordSecret: { name: 'redis-ui', key: 'password' } };
 const withUi = (redisUi: any = {}, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, admin: { redisUi }, ...extra });
@@ -55,6 +55,6 @@ describe('RedisUi', () => {
     expectConfigError(() => synth(withUi({ kind: 'ardm' })), 'admin.redisUi.kind', /redis-commander or redisinsight/);
     expectConfigError(() => synth(withUi({ kind: 'redisinsight', httpAuth: AUTH })), 'admin.redisUi.httpAuth', /no login/);
     expectConfigError(() => synth(withUi({ httpAuth: { user: 'a:b', passwordSecret: AUTH.passwordSecret } })), 'admin.redisUi.httpAuth.user');
-    expectConfigError(() => synth(withUi({ kind: 'redisinsight', expose: { path: '/redis', basicAuthSecret: 'x' } }, { prefect: { externalUrl: 'https://prefect.example.com' } })), 'admin.redisUi.expose.path', /own host/);
+    expectConfigError(() => synth(withUi({ kind: 'redisinsight', expose: { path: '/redis', basicAuthSecret: 'x' } }, { prefect: { externalUrl: 'https://prefect.example.com', authSecret: PREFECT_AUTH } })), 'admin.redisUi.expose.path', /own host/);
   });
 });

@@ -49,7 +49,7 @@ const oldVersion: string = base.prefect.version;
 const [maj, min, patch] = oldVersion.split('.').map(Number);
 const newVersion = `${maj}.${min}.${patch + 1}`;
 const newReplicas = (base.api?.replicas ?? 3) + 2;
-const newResources = { requests: { cpu: '750m', memory: '768Mi' }, limits: { cpu: '2', memory: '1536Mi' } };
+const newResources = { requests: { cpu: '750m', memory: '768Mi', ephemeralStorage: '128Mi' }, limits: { cpu: '2', memory: '1536Mi', ephemeralStorage: '2Gi' } };
 const upgraded = {
   ...base,
   prefect: { ...base.prefect, version: newVersion },
@@ -89,5 +89,5 @@ test('the API Deployment now has the new replicas, resources and image', () => {
   expect(live.spec.selector).toEqual(apiDeployment(before).spec.selector);
   const api = live.spec.template.spec.containers.find((c: { image: string }) => c.image.includes('prefect'));
   expect(api.image).toContain(`:${newVersion}`);
-  expect(api.resources).toEqual(newResources);
+  expect(api.resources).toEqual({ requests: { 'cpu': '750m', 'memory': '768Mi', 'ephemeral-storage': '128Mi' }, limits: { 'cpu': '2', 'memory': '1536Mi', 'ephemeral-storage': '2Gi' } });
 });

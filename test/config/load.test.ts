@@ -59,13 +59,72 @@ describe('configuration file', () => {
     ['autoscaling without max', 'api:\n  autoscaling:\n    minReplicas: 2\n', 'api.autoscaling.maxReplicas', /is required/],
     ['secret key with spaces', 'prefect:\n  authSecret: { name: auth, key: "a b" }\n', 'prefect.authSecret.key', /not a Secret key/],
     ['timeout too short', 'migrations:\n  timeoutSeconds: 5\n', 'migrations.timeoutSeconds', /between 60 and 86400/],
+    // Accepted before, but the API server refuses it or it does harm:
+    ['quantity with two points', 'api:\n  resources:\n    limits:\n      memory: 1.2.3Gi\n', 'api.resources.limits.memory', /not a Kubernetes quantity/],
+    ['negative quantity', 'api:\n  resources:\n    requests:\n      cpu: "-1"\n', 'api.resources.requests.cpu', /negative/],
+    ['system namespace relabelled', 'namespace: kube-system\n', 'namespace', /system namespace[\s\S]*createNamespace: false/],
+    ['default namespace relabelled', 'namespace: default\n', 'namespace', /system namespace/],
+    ['Prefect 2', 'prefect:\n  version: "2.20.16"\n', 'prefect.version', /not a Prefect 3 release the stack supports/],
+    ['Prefect 3 older than the tested releases', 'prefect:\n  version: "3.4.7"\n', 'prefect.version', /3\.9\.0 or later/],
+    ['API memory limit below its idle use', 'api:\n  resources:\n    limits:\n      memory: 128Mi\n    requests:\n      memory: 64Mi\n', 'api.resources.limits.memory', /171 MiB one API process uses idle/],
+    ['services memory limit below idle use', 'backgroundServices:\n  resources:\n    limits:\n      memory: 150Mi\n    requests:\n      memory: 128Mi\n', 'backgroundServices.resources.limits.memory', /OOM/],
+    ['credential as a literal (worker)', 'worker:\n  extraEnv:\n    PREFECT_API_KEY: pnu_123\n', 'worker.extraEnv.PREFECT_API_KEY', /credential[\s\S]*worker\.extraSecretEnv\.PREFECT_API_KEY/],
+    ['credential as a literal (server)', 'prefect:\n  extraEnv:\n    PREFECT_SERVER_X_TOKEN: abc\n', 'prefect.extraEnv.PREFECT_SERVER_X_TOKEN', /credential/],
+    ['the same setting twice', 'prefect:\n  extraEnv:\n    PREFECT_X: "1"\n  extraSecretEnv:\n    PREFECT_X: { name: s, key: k }\n', 'prefect.extraSecretEnv.PREFECT_X', /also in extraEnv/],
+    ['edge without auth', 'prefect:\n  externalUrl: https://prefect.example.com\n', 'edge', /without authentication[\s\S]*allowUnauthenticated/],
+    ['gateway without auth', 'prefect:\n  externalUrl: https://prefect.example.com\nedge:\n  type: gateway-api\n  gateway: { name: gw }\n', 'edge', /edge\.gateway\.authFilter/],
+    ['bad ingress annotation key', 'prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\nedge:\n  ingressNginx:\n    annotations:\n      "nginx.ingress.kubernetes.io/": "x"\n', 'edge.ingressNginx.annotations.nginx.ingress.kubernetes.io/', /annotation key/],
+    ['name too long for the CronJobs', 'name: abcdefghijabcdefghijabcdefghijabcdefg\n', 'name', /at most 35/],
   ])('%s', (_title, yaml, field, message) => {
     expectConfigError(() => build(yaml), field, message);
+  });
+
+  // The backups live in the in-cluster database section, which the cases above replace with an external one.
+  test.each<[string, string, string, RegExp]>([
+    ['unknown time zone', 'timeZone: Mars/Olympus', 'database.inCluster.backups.timeZone', /IANA/],
+    ['range ending before it starts', 'schedule: "0 5-1 * * *"', 'database.inCluster.backups.schedule', /starts after it ends/],
+    ['weekday 7', 'schedule: "0 2 * * 7"', 'database.inCluster.backups.schedule', /above 6/],
+  ])('%s', (_title, line, field, message) => {
+    expectConfigError(() => synth(parseConfig(`database:\n  inCluster:\n    backups:\n      ${line}\n`, 'prefect-stack.yaml')), field, message);
   });
 
   test('errors give the line of the offending key', () => {
     expectConfigError(() => build('api:\n  replicas: 0\n'), 'api.replicas');
     expectConfigError(() => build('api:\n  replica: 2\n'), 'prefect-stack.yaml:11: api.replica');
+  });
+
+  test.each<[string, string, RegExp]>([
+    ['an empty file', '', /is empty; write the configuration[\s\S]*\{\}/],
+    ['a file of comments only', '# name: prefect\n# api:\n#   replicas: 3\n', /is empty/],
+    ['a list at the top level', '- name: prefect\n', /is a list, not a mapping of keys/],
+    ['a scalar at the top level', 'prefect\n', /is a string, not a mapping/],
+    ['two YAML documents', 'name: a\n---\nname: b\n', /holds 2 YAML documents[\s\S]*one configuration per file/],
+  ])('%s is refused with the file name and what to do', (_t, text, message) => {
+    expect(() => parseConfig(text, 'prefect-stack.yaml')).toThrow(new RegExp(`^prefect-stack\\.yaml: ${message.source}`));
+  });
+
+  test('{} takes every default on purpose', () => {
+    expect(parseConfig('{}\n')).toEqual({});
+  });
+
+  test('a missing file says which path was looked for', () => {
+    expect(() => loadConfig('no-such-config.yaml')).toThrow(/^no-such-config\.yaml: does not exist \(looked for \/.*no-such-config\.yaml\); give the configuration file with --config FILE$/);
+  });
+
+  test('credentials go through Secret keys: extraSecretEnv reaches the pods as secretKeyRef, never as a value', () => {
+    const objs = build('worker:\n  extraSecretEnv:\n    PREFECT_API_KEY: { name: cloud, key: api-key }\nprefect:\n  extraSecretEnv:\n    PREFECT_SERVER_X_TOKEN: { name: x, key: t }\n');
+    const env = (name: string) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec.template.spec.containers[0].env;
+    expect(env('prefect-worker')).toContainEqual({ name: 'PREFECT_API_KEY', valueFrom: { secretKeyRef: { name: 'cloud', key: 'api-key' } } });
+    expect(env('prefect-api')).toContainEqual({ name: 'PREFECT_SERVER_X_TOKEN', valueFrom: { secretKeyRef: { name: 'x', key: 't' } } });
+  });
+
+  test('an exposed API with auth, or confirmed without it on purpose, is accepted', () => {
+    for (const extra of ['prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\n',
+      'prefect:\n  externalUrl: https://p.example.com\nedge:\n  ingressNginx: { basicAuthSecret: htpasswd }\n',
+      'prefect:\n  externalUrl: https://p.example.com\nedge:\n  allowUnauthenticated: true\n',
+      'namespace: kube-system\ncreateNamespace: false\n']) {
+      expect(build(extra).length).toBeGreaterThan(5);
+    }
   });
 
   test('a duplicate key is an error, not a silent override', () => {

@@ -3,11 +3,11 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, containers, envMap, expectConfigError, one, synth } from '../util';
+import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, synth } from '../util';
 
 const URL_ = 'https://prefect.example.com';
 const NG = 'nginx.ingress.kubernetes.io';
-const withEdge = (edge: PrefectStackProps['edge'], externalUrl = URL_, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, prefect: { externalUrl }, edge, ...extra });
+const withEdge = (edge: PrefectStackProps['edge'], externalUrl = URL_, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, prefect: { externalUrl, authSecret: AUTH }, edge, ...extra });
 const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
 
 /** The HTTPRoute schema from the Gateway API CRD (v1.6.1) in ../shared/crds. */
@@ -142,7 +142,7 @@ describe('StackEdge: bad input', () => {
     expectConfigError(() => synth(withEdge({}, URL_, { admin: {
       pgadmin: { ...PGADMIN, expose: { host: 'admin.example.com' } },
       redisUi: { httpAuth: { user: 'u', passwordSecret: { name: 's', key: 'k' } }, expose: { host: 'admin.example.com' } },
-    } })), 'admin.redisUi.expose', /pgadmin serves too/);
+    } })), 'admin.redisUi.expose', /which admin\.pgadmin\.expose serves too/);
     expectConfigError(() => synth({ ...MINIMAL, edge: { type: 'ingress-nginx' } }), 'prefect.externalUrl', /missing/);
     expectConfigError(() => synth(withEdge({ ingressNginx: { loadBalance: 'least_conn' as any } })), 'edge.ingressNginx.loadBalance', /least_conn/);
     expectConfigError(() => synth(withEdge({ ingressNginx: { maxBodySize: '16MB' } })), 'edge.ingressNginx.maxBodySize');

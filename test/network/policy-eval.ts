@@ -6,7 +6,7 @@
  * throw), ipBlocks match only the address sets written the same way (block and exceptions), never pods (what a network plugin does with
  * pod IPs inside an ipBlock is implementation-defined; the README says so).
  */
-import { FlowPeer, Labels, describePeer, describePorts, FlowPort, COMPONENT_LABEL } from '../../charts/network/flows';
+import { FlowPeer, Labels, describePeer, describePorts, FlowPort, COMPONENT_LABEL } from '../../charts';
 import { Obj, podTemplates } from '../util';
 
 /** Something that sends or receives: a pod (in the stack's namespace or elsewhere) or a set of addresses. */

@@ -2,16 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { PrefectStack, PrefectStackProps, loadConfig } from '../../charts';
-import { flowRows, renderFlowTable, stackFlows, resolveNetworkPolicies, namespaceNamed } from '../../charts/network/flows';
-import { StackNetworkPolicies } from '../../charts/network/stack-network-policies';
-import { selectorLabels } from '../../charts/common/labels';
-import { MINIMAL, Obj, expectConfigError, synth } from '../util';
+import { flowRows, renderFlowTable, namespaceNamed } from '../../charts';
+import { AUTH, MINIMAL, Obj, expectConfigError, synth } from '../util';
 import { Endpoint, PolicyEvaluator, derivedRows, stackPods } from './policy-eval';
 
 const REPO = path.join(__dirname, '..', '..');
 const WITH_UIS: PrefectStackProps = {
   ...MINIMAL,
-  prefect: { externalUrl: 'https://prefect.example.com' },
+  prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH },
   admin: {
     pgadmin: { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' }, expose: { host: 'pgadmin.example.com' } },
     redisUi: { httpAuth: { user: 'admin', passwordSecret: { name: 'redis-ui', key: 'password' } }, expose: { host: 'redis-ui.example.com' } },
@@ -22,40 +20,25 @@ const WITH_UIS: PrefectStackProps = {
 const tcp = (port: number) => ({ port, protocol: 'TCP' as const });
 const policiesOf = (objs: Obj[]) => objs.filter((o) => o.kind === 'NetworkPolicy');
 
-/** A stack whose Postgres and Redis run in the namespace, with the data tier's label conventions. */
+/** A stack whose Postgres and Redis run in the namespace, with admin UIs and backups copied to S3. */
 function inClusterData() {
-  const instance = 'prefect';
-  const pg = selectorLabels({ instance, name: 'postgresql', component: 'postgres' });
-  const redis = selectorLabels({ instance, name: 'redis', component: 'redis' });
-  const ui = (name: string, component: string) => selectorLabels({ instance, name, component });
-  const flows = stackFlows({
-    policies: resolveNetworkPolicies({}, { namespaceLabels: namespaceNamed('ingress-nginx') }),
-    api: { podLabels: selectorLabels({ instance, name: 'prefect', component: 'api' }), port: 4200 },
-    backgroundServices: selectorLabels({ instance, name: 'prefect', component: 'background-services' }),
-    migrate: selectorLabels({ instance, name: 'prefect', component: 'migrate' }),
-    postgres: { podLabels: pg, port: 5432, metricsPort: 9187 },
-    redis: { podLabels: redis, port: 6379, metricsPort: 9121 },
-    pgadmin: { podLabels: ui('pgadmin', 'pgadmin'), port: 8080 },
-    redisUi: { podLabels: ui('redis-commander', 'redis-ui'), port: 8081 },
-    backup: { podLabels: selectorLabels({ instance, name: 'postgresql', component: 'backup' }), objectStore: { cidrs: ['198.51.100.0/24'] } },
+  const stack = new PrefectStack(Testing.app(), 'test', {
+    namespace: 'test',
+    prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH },
+    admin: WITH_UIS.admin,
+    database: { inCluster: { backups: { s3: { bucket: 'backups', endpoint: 'https://s3.example.com', cidrs: ['198.51.100.0/24'], accessKeyIdSecret: { name: 's3', key: 'id' }, secretAccessKeySecret: { name: 's3', key: 'key' } } } } },
   });
-  const chart = Testing.chart();
-  new StackNetworkPolicies(chart, 'Np', { instance, flows });
-  const policies = Testing.synth(chart) as Obj[];
+  const objs = Testing.synth(stack) as Obj[];
+  const policies = policiesOf(objs);
   const nsLabels = namespaceNamed('test');
-  const pod = (name: string, labels: Record<string, string>): Endpoint => ({ kind: 'pod', name, labels, namespaceLabels: nsLabels, inStack: true });
+  const byName = Object.fromEntries(stackPods(objs, nsLabels).map((x) => [x.name, x]));
   const pods = {
-    api: pod('api', selectorLabels({ instance, name: 'prefect', component: 'api' })),
-    background: pod('background', selectorLabels({ instance, name: 'prefect', component: 'background-services' })),
-    migrate: pod('migrate', selectorLabels({ instance, name: 'prefect', component: 'migrate' })),
-    postgres: pod('postgres', pg),
-    redis: pod('redis', redis),
-    pgadmin: pod('pgadmin', ui('pgadmin', 'pgadmin')),
-    redisUi: pod('redis-ui', ui('redis-commander', 'redis-ui')),
-    backup: pod('backup', selectorLabels({ instance, name: 'postgresql', component: 'backup' })),
+    api: byName.api, background: byName['background-services'], migrate: byName.migrate, postgres: byName.postgres, redis: byName.redis,
+    pgadmin: byName.pgadmin, redisUi: byName['redis-ui'], backup: byName['postgres-backup'],
   };
+  for (const [k, v] of Object.entries(pods)) if (!v) throw new Error(`no pod ${k} in the stack`);
   const outside = (name: string, ns: string, labels: Record<string, string> = {}): Endpoint => ({ kind: 'pod', name, labels, namespaceLabels: namespaceNamed(ns), inStack: false });
-  return { flows, policies, ev: new PolicyEvaluator(policies, nsLabels), pods, outside };
+  return { flows: stack.flows, objs, policies, ev: new PolicyEvaluator(policies, nsLabels), pods, outside };
 }
 
 describe('StackNetworkPolicies', () => {
@@ -81,8 +64,7 @@ describe('StackNetworkPolicies', () => {
   });
 
   test('in-cluster data tier: every listed flow is allowed and the derived table matches', () => {
-    const { flows, policies } = inClusterData();
-    const objs = [...policies, ...workloadsFor(flows)];
+    const { flows, objs } = inClusterData();
     expect(derivedRows(objs, 'test')).toEqual(flowRows(flows).map(({ from, to, ports }) => ({ from, to, ports })));
   });
 
@@ -160,7 +142,7 @@ describe('StackNetworkPolicies', () => {
   });
 
   test('the edge namespace follows the front door', () => {
-    const gw = synth({ ...MINIMAL, prefect: { externalUrl: 'https://prefect.example.com' }, edge: { type: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' } } });
+    const gw = synth({ ...MINIMAL, prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH }, edge: { type: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' } } });
     const api = policiesOf(gw).find((p) => p.metadata.name === 'prefect-allow-api')!;
     expect(api.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } } }]);
     const none = policiesOf(synth(MINIMAL)).find((p) => p.metadata.name === 'prefect-allow-api')!;
@@ -210,12 +192,3 @@ describe('StackNetworkPolicies', () => {
     }
   });
 });
-
-/** Minimal pod templates for the flows' own pods, so the derivation sees the same workloads. */
-function workloadsFor(flows: ReturnType<typeof stackFlows>): Obj[] {
-  const seen = new Map<string, Record<string, string>>();
-  for (const f of flows) for (const p of [f.from, f.to]) if (p.kind === 'pods') seen.set(p.podLabels!['app.kubernetes.io/component'], p.podLabels!);
-  return [...seen.entries()].map(([name, labels]) => ({
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { template: { metadata: { labels }, spec: { containers: [] } } },
-  }));
-}

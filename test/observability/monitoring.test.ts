@@ -287,7 +287,7 @@ describe('bundled Prometheus and Grafana', () => {
 
   test('exposed at the edge: Prometheus only with edge auth, Grafana with its own login, each with its path', () => {
     const o = synth({
-      prefect: { externalUrl: 'https://prefect.example.com' },
+      prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true },
       monitoring: {
         bundled: {
           prometheus: { enabled: true, expose: { path: '/prometheus', basicAuthSecret: 'prometheus-htpasswd' } },
@@ -308,13 +308,13 @@ describe('bundled Prometheus and Grafana', () => {
     // Grafana reads the bundled Prometheus under its route prefix.
     expect(parse(one(o, 'ConfigMap', 'prefect-grafana-provisioning').data['datasources.yaml']).datasources[0].url).toBe('http://prefect-prometheus:9090/prometheus');
     expectConfigError(() => synth({
-      prefect: { externalUrl: 'https://prefect.example.com' },
+      prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true },
       monitoring: { bundled: { prometheus: { enabled: true, expose: { path: '/prometheus' } } } },
     }), 'monitoring.bundled.prometheus.expose', /without authentication/);
   });
 
   test('network flows: the exporter, Prometheus and Grafana get exactly their connections', () => {
-    const o = synth({ prefect: { externalUrl: 'https://prefect.example.com' }, monitoring: { ...FULL.monitoring, bundled: { ...FULL.monitoring!.bundled, grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, expose: { host: 'grafana.example.com' } } } } });
+    const o = synth({ prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true }, monitoring: { ...FULL.monitoring, bundled: { ...FULL.monitoring!.bundled, grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, expose: { host: 'grafana.example.com' } } } } });
     const policies = kinds(o, 'NetworkPolicy');
     const ingressTo = (component: string) => policies.filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === component).flatMap((p) => p.spec.ingress ?? []);
     expect(JSON.stringify(ingressTo('grafana'))).toContain('3000');
@@ -400,7 +400,9 @@ describe('bad input', () => {
     expectConfigError(m({ prefectBasicAuthSecret: { name: 'ok', passwordKey: 'a b' } }, auth), 'monitoring.prefectBasicAuthSecret.passwordKey');
   });
 
-  test('the flow-run exporter cannot authenticate with basic auth', () => {
-    expectConfigError(m({ prefectBasicAuthSecret: { name: 'ok' }, prefectExporter: { enabled: true } }, auth), 'monitoring.prefectExporter.enabled', /basic auth/);
+  test('with basic auth on the API, the flow-run exporter authenticates with the same auth string (as prefect-helm\'s chart sets it)', () => {
+    const objs = m({ prefectBasicAuthSecret: { name: 'ok' }, prefectExporter: { enabled: true } }, auth)();
+    const exporter = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prefect-prefect-exporter')!;
+    expect(exporter.spec.template.spec.containers[0].env).toContainEqual({ name: 'PREFECT_API_AUTH_STRING', valueFrom: { secretKeyRef: expect.any(Object) } });
   });
 });

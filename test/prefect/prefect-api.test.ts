@@ -46,6 +46,23 @@ describe('PrefectApi', () => {
     expect(required.spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable).toBe('DoNotSchedule');
   });
 
+  test.each([
+    ['3 replicas', { replicas: 3 }, 3, 2],
+    ['an autoscaler from 2', { autoscaling: { minReplicas: 2, maxReplicas: 6 } }, 2, 1],
+  ])('hard spread (%s): each rollout generation on distinct nodes, the PDB allows one disruption', (_n, api, minDomains, minAvailable) => {
+    const objs = synth({ ...MINIMAL, api: { ...api, spread: 'required', zoneSpread: 'required' } });
+    const [host, zone] = one(objs, 'Deployment', 'prefect-api').spec.template.spec.topologySpreadConstraints;
+    // minDomains = the fewest replicas: with fewer eligible nodes the global minimum counts as 0, so no node takes a
+    // second replica of the same generation (pod-template-hash); a surge pod is its own generation and fits.
+    expect(host).toEqual({
+      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', minDomains,
+      labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, matchLabelKeys: ['pod-template-hash'],
+    });
+    expect(zone).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
+    expect(zone.minDomains).toBeUndefined();
+    expect(one(objs, 'PodDisruptionBudget', 'prefect-api').spec.minAvailable).toBe(minAvailable);
+  });
+
   test.each([[2, 1], [3, 2], [5, 4]])('PDB keeps all but one of %i replicas', (replicas, minAvailable) => {
     const pdb = one(synth({ ...MINIMAL, api: { replicas } }), 'PodDisruptionBudget', 'prefect-api');
     expect(pdb.spec.minAvailable).toBe(minAvailable);
@@ -68,10 +85,14 @@ describe('PrefectApi', () => {
   });
 
   test('resources: defaults, and user values merged over them', () => {
-    expect(api.resources).toEqual({ requests: { cpu: '250m', memory: '320Mi' }, limits: { cpu: '1', memory: '640Mi' } });
-    const d = one(synth({ ...MINIMAL, api: { resources: { limits: { memory: '2Gi' } } } }), 'Deployment', 'prefect-api');
-    expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ cpu: '1', memory: '2Gi' });
-    expect(d.spec.template.spec.containers[0].resources.requests).toEqual({ cpu: '250m', memory: '320Mi' });
+    // The disk limit: 64Mi of logs + the emptyDirs the API mounts (home 256Mi, tmp 512Mi, ui-static 256Mi).
+    expect(api.resources).toEqual({
+      requests: { 'cpu': '250m', 'memory': '320Mi', 'ephemeral-storage': '64Mi' },
+      limits: { 'cpu': '1', 'memory': '640Mi', 'ephemeral-storage': '1088Mi' },
+    });
+    const d = one(synth({ ...MINIMAL, api: { resources: { limits: { memory: '2Gi', ephemeralStorage: '2Gi' } } } }), 'Deployment', 'prefect-api');
+    expect(d.spec.template.spec.containers[0].resources.limits).toEqual({ 'cpu': '1', 'memory': '2Gi', 'ephemeral-storage': '2Gi' });
+    expect(d.spec.template.spec.containers[0].resources.requests).toEqual({ 'cpu': '250m', 'memory': '320Mi', 'ephemeral-storage': '64Mi' });
   });
 
   test('the UI is served from a writable directory, and only by the API', () => {

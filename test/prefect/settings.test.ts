@@ -1,4 +1,4 @@
-import { MINIMAL, containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
+import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
 
 const prefectContainers = (objs = synth()) => podTemplates(objs)
   .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
@@ -63,7 +63,7 @@ describe('Prefect settings → environment', () => {
   });
 
   test('the UI finds the API at the external URL, with its path prefix', () => {
-    const apiEnv = (prefect: object) => envMap(one(synth({ ...MINIMAL, prefect }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
+    const apiEnv = (prefect: object) => envMap(one(synth({ ...MINIMAL, prefect: { ...prefect, authSecret: AUTH } }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
     expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_API_URL).toBe('https://prefect.example.com/api');
     expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_SERVE_BASE).toBeUndefined();
     const prefixed = apiEnv({ externalUrl: 'https://ops.example.com/prefect/' });

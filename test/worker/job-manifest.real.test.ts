@@ -87,7 +87,7 @@ describe('the Job prefect-kubernetes renders from the generated template', () =>
     expect(Object.keys(job.spec.template.metadata.labels)).toContain('prefect.io/flow-run-id');
     const c = pod.containers[0];
     expect(c.image).toBe('docker.io/prefecthq/prefect:3.9.1-python3.12');
-    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } });
+    expect(c.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '256Mi' }, limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '2112Mi' } });
     const env = byName(c.env);
     expect(env.PREFECT_API_URL.value).toBe('http://prefect-api.prefect.svc:4200/api');
     expect(env.HOME.value).toBe('/home/prefect');

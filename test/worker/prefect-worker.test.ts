@@ -67,6 +67,13 @@ describe('PrefectWorker', () => {
     expect(hash(synth({ ...MINIMAL, worker: { jobs: { finishedJobTtlSeconds: 60 } } }))).not.toBe(hash(synth()));
   });
 
+  test('several workers poll one pool: from two replicas, a PDB keeps all but one', () => {
+    expect(synth(MINIMAL).filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'prefect-worker')).toHaveLength(0);
+    const pdb = one(synth({ ...MINIMAL, worker: { replicas: 3 } }), 'PodDisruptionBudget', 'prefect-worker');
+    expect(pdb.spec.minAvailable).toBe(2);
+    expect(pdb.spec.selector.matchLabels).toEqual(one(synth(MINIMAL), 'Deployment', 'prefect-worker').spec.selector.matchLabels);
+  });
+
   test('the job template: restricted, no token, own ServiceAccount, resources, image and namespace from Props', () => {
     const objs = synth({ ...MINIMAL, worker: { jobs: { image: 'registry.example.com/flows:1.2.3', resources: { limits: { memory: '2Gi' } } } } });
     const t = template(objs);
@@ -81,7 +88,9 @@ describe('PrefectWorker', () => {
     expect(v.namespace.default).toBe('prefect');
     expect(v.image.default).toBe('registry.example.com/flows:1.2.3');
     expect([v.cpu_request.default, v.memory_request.default, v.cpu_limit.default, v.memory_limit.default]).toEqual(['100m', '256Mi', '1', '2Gi']);
-    expect(pod.containers[0].resources.limits).toEqual({ cpu: '{{ cpu_limit }}', memory: '{{ memory_limit }}' });
+    // Disk: the logs and the two 1Gi volumes (HOME and /tmp) fit the limit.
+    expect([v.ephemeral_storage_request.default, v.ephemeral_storage_limit.default]).toEqual(['256Mi', '2112Mi']);
+    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '{{ cpu_limit }}', 'memory': '{{ memory_limit }}', 'ephemeral-storage': '{{ ephemeral_storage_limit }}' });
     // Every placeholder of the job configuration is a declared variable (Prefect's server refuses others).
     const placeholders = [...JSON.stringify(t.job_configuration).matchAll(/\{\{ *([a-z_]+) *\}\}/g)].map((m) => m[1]);
     for (const p of new Set(placeholders)) expect([p, p in v]).toEqual([p, true]);

@@ -1,0 +1,299 @@
+import { PodOptions } from '../common/pod-options';
+import { ResourcesProps } from '../common/resources';
+import { SecretKeyRef } from '../common/secrets';
+import { StorageProps } from '../common/storage';
+
+/** The in-cluster PostgreSQL (the `database.inCluster:` section of the configuration file). */
+export interface PostgresOptions extends PodOptions {
+  /**
+   * The database Prefect uses; created on a fresh server, and on an existing one before every migration.
+   * @default "prefect"
+   */
+  readonly database?: string;
+  /**
+   * The superuser's name (POSTGRES_USER of the official image). For an existing data directory give the
+   * superuser it was created with.
+   * @default "postgres"
+   */
+  readonly superuser?: string;
+  /**
+   * The Secret key holding the superuser's password (POSTGRES_PASSWORD; only read when the data directory is created).
+   * @default - Secret "<instance>-postgres", key "postgres-password"
+   */
+  readonly superuserPasswordSecret?: SecretKeyRef;
+  /**
+   * The Secret key holding the name of Prefect's role (owner of its database, not a superuser).
+   * @default - Secret "<instance>-postgres", key "username"
+   */
+  readonly userSecret?: SecretKeyRef;
+  /**
+   * The Secret key holding Prefect's password; re-applied to the role before every migration, so rotating it is
+   * "change the Secret, run the migrate Job, restart the pods".
+   * @default - Secret "<instance>-postgres", key "password"
+   */
+  readonly passwordSecret?: SecretKeyRef;
+  /**
+   * The data claim (`volumeClaimTemplates`).
+   * @default - 20Gi of the default StorageClass: Prefect's events and logs grow about 1 GiB a week on a busy server
+   */
+  readonly storage?: StorageProps;
+  /**
+   * Container resources of PostgreSQL; `shared_buffers` is a quarter of the memory limit.
+   * @default - requests cpu 250m / memory 1Gi, limits cpu 2 / memory 2Gi
+   */
+  readonly resources?: ResourcesProps;
+  /**
+   * `max_connections`. It must cover every pool of the Prefect tier (README "Sizing max_connections").
+   * @default - derived from the API replicas (or maxReplicas) and `prefect.databasePool` by postgresMaxConnections()
+   */
+  readonly maxConnections?: number;
+  /**
+   * Further server settings, passed as `postgres -c name=value` (e.g. `work_mem: 8MB`).
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+  /**
+   * Container resources of the postgres_exporter sidecar.
+   * @default - requests cpu 10m / memory 32Mi, limits cpu 200m / memory 128Mi
+   */
+  readonly exporterResources?: ResourcesProps;
+}
+
+/** Retention of dumps, like postgres-backup-local: the newest dump of each of the last N days, ISO weeks and months. */
+export interface BackupRetention {
+  /** @default 7 */
+  readonly daily?: number;
+  /** @default 4 */
+  readonly weekly?: number;
+  /** @default 6 */
+  readonly monthly?: number;
+}
+
+/** A copy of every new dump in S3-compatible object storage (AWS S3, MinIO, Ceph RGW, GCS's XML API, …). */
+export interface BackupS3Options {
+  /** The bucket (it must exist). */
+  readonly bucket: string;
+  /**
+   * A key prefix inside the bucket, e.g. `prefect/`.
+   * @default "" - the bucket's root
+   */
+  readonly prefix?: string;
+  /**
+   * The endpoint URL of a non-AWS service, e.g. `https://minio.example.com`.
+   * @default - AWS S3
+   */
+  readonly endpoint?: string;
+  /**
+   * The region.
+   * @default "us-east-1"
+   */
+  readonly region?: string;
+  /**
+   * The Secret key holding the access key id.
+   * @default - no static keys: credentials from the environment (the backup ServiceAccount's cloud identity, e.g.
+   * IRSA's `eks.amazonaws.com/role-arn` in `backups.serviceAccount.annotations`)
+   */
+  readonly accessKeyIdSecret?: SecretKeyRef;
+  /**
+   * The Secret key holding the secret access key (with `accessKeyIdSecret`).
+   * @default - no static keys
+   */
+  readonly secretAccessKeySecret?: SecretKeyRef;
+  /**
+   * Where the object store is, for the backup pods' NetworkPolicy egress (TCP 443, or the endpoint's port).
+   * @default - any address
+   */
+  readonly cidrs?: string[];
+}
+
+/** Backups of the in-cluster PostgreSQL (the `database.inCluster.backups:` section of the configuration file). */
+export interface PostgresBackupOptions extends PodOptions {
+  /**
+   * Emit the backup CronJob, its claim and the restore CronJob.
+   * @default true - a database without backups is one disk failure from losing every flow run
+   */
+  readonly enabled?: boolean;
+  /**
+   * When backups run, five-field cron.
+   * @default "15 2 * * *" - daily at 02:15, outside the usual office-hours load
+   */
+  readonly schedule?: string;
+  /**
+   * Time zone of the schedule (IANA name).
+   * @default "Etc/UTC" - the dump names are UTC too
+   */
+  readonly timeZone?: string;
+  /**
+   * How many dumps to keep.
+   * @default - 7 daily, 4 weekly, 6 monthly
+   */
+  readonly keep?: BackupRetention;
+  /**
+   * The backup claim.
+   * @default - 20Gi of the default StorageClass: about 17 dumps of a database that compresses to 1 GiB
+   */
+  readonly storage?: StorageProps;
+  /**
+   * How long one backup (dump, check, prune, upload) may run before it is stopped.
+   * @default 3600
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * How long a restore may run before it is stopped.
+   * @default 7200
+   */
+  readonly restoreTimeoutSeconds?: number;
+  /**
+   * Container resources of the backup and restore containers.
+   * @default - requests cpu 100m / memory 128Mi, limits cpu 1 / memory 512Mi
+   */
+  readonly resources?: ResourcesProps;
+  /**
+   * Also copy each new dump to S3-compatible storage (retention there is the bucket's lifecycle rules').
+   * @default - local claim only
+   */
+  readonly s3?: BackupS3Options;
+  /**
+   * Emit the restore CronJob (suspended, never scheduled: a template for `kubectl create job --from`).
+   * @default true
+   */
+  readonly restore?: boolean;
+}
+
+/** The in-cluster Redis (the `redis.inCluster:` section of the configuration file). */
+export interface RedisOptions extends PodOptions {
+  /**
+   * The Secret key holding the password (`requirepass`). Prefect puts it into a `redis://` URL: use URL-safe
+   * characters (letters, digits, `-`, `_`, `.`, `~`).
+   * @default - Secret "<instance>-redis", key "password"
+   */
+  readonly passwordSecret?: SecretKeyRef;
+  /**
+   * `maxmemory`, as a Kubernetes quantity; the policy is `noeviction` (Prefect's streams must never be evicted:
+   * a full Redis fails writes loudly instead). At least 64Mi, and at most 75% of the memory limit (an AOF rewrite
+   * forks and copies pages).
+   * @default "512Mi"
+   */
+  readonly maxmemory?: string;
+  /**
+   * The AOF claim (`volumeClaimTemplates`).
+   * @default - 4Gi of the default StorageClass: the AOF holds a few times maxmemory between rewrites
+   */
+  readonly storage?: StorageProps;
+  /**
+   * Container resources of Redis.
+   * @default - requests cpu 100m / memory 768Mi, limits cpu 1 / memory 1Gi
+   */
+  readonly resources?: ResourcesProps;
+  /**
+   * Container resources of the redis_exporter sidecar.
+   * @default - requests cpu 10m / memory 32Mi, limits cpu 200m / memory 128Mi
+   */
+  readonly exporterResources?: ResourcesProps;
+}
+
+/**
+ * A PostgreSQL server outside the stack (a managed service, an operator's cluster). Either a whole-URL Secret, or
+ * the parts: each of host, port, database and user as a literal or a key of a Secret, and the password from a
+ * Secret. CloudNativePG's `<cluster>-app` Secret, for one, holds `host`, `port`, `dbname`, `username` and `password`.
+ */
+export interface ExternalDatabaseProps {
+  /**
+   * A Secret key holding the whole URL `postgresql+asyncpg://user:password@host:5432/prefect` (the password
+   * percent-encoded). Give either this or the parts, not both.
+   * @default - the URL is built by Prefect from the parts
+   */
+  readonly urlSecret?: SecretKeyRef;
+  /**
+   * Host name of the server (a DNS name, or a Service name in the cluster).
+   * @default - none: required unless hostSecret or urlSecret is given
+   */
+  readonly host?: string;
+  /**
+   * The Secret key holding the host name, instead of `host`.
+   * @default - none
+   */
+  readonly hostSecret?: SecretKeyRef;
+  /** @default 5432 */
+  readonly port?: number;
+  /**
+   * The Secret key holding the port, instead of `port`.
+   * @default - none
+   */
+  readonly portSecret?: SecretKeyRef;
+  /** @default "prefect" */
+  readonly database?: string;
+  /**
+   * The Secret key holding the database name, instead of `database`.
+   * @default - none
+   */
+  readonly databaseSecret?: SecretKeyRef;
+  /**
+   * The user name, instead of `userSecret`.
+   * @default - none: userSecret is required
+   */
+  readonly user?: string;
+  /**
+   * The Secret key holding the user name.
+   * @default - none: required unless `user` is given
+   */
+  readonly userSecret?: SecretKeyRef;
+  /**
+   * The Secret key holding the password (any characters: Prefect encodes it when it builds the URL).
+   * @default - none: required with the parts
+   */
+  readonly passwordSecret?: SecretKeyRef;
+}
+
+/** A Redis server outside the stack. Prefect supports standalone Redis only (no Sentinel, no Cluster). */
+export interface ExternalRedisProps {
+  /** Host name of the server. */
+  readonly host: string;
+  /** @default 6379 */
+  readonly port?: number;
+  /**
+   * The Secret key holding the password; it goes into a redis:// URL, so use URL-safe characters.
+   * @default - no password
+   */
+  readonly passwordSecret?: SecretKeyRef;
+  /** @default false */
+  readonly tls?: boolean;
+}
+
+/** The in-cluster PostgreSQL with its backups (`database.inCluster:`). */
+export interface InClusterDatabaseProps extends PostgresOptions {
+  /**
+   * Backups (CronJob into a claim, optional S3 copy) and the restore CronJob.
+   * @default - daily at 02:15 UTC, keeping 7 daily, 4 weekly and 6 monthly dumps
+   */
+  readonly backups?: PostgresBackupOptions;
+}
+
+/** Where Prefect's PostgreSQL is: in the cluster (the default) or outside it. Give at most one. */
+export interface DatabaseProps {
+  /**
+   * PostgreSQL in the cluster: a StatefulSet, its Services, postgres_exporter, backups.
+   * @default - in the cluster with every default, unless `external` is given
+   */
+  readonly inCluster?: InClusterDatabaseProps;
+  /**
+   * A PostgreSQL server outside the stack (a managed service, an operator's cluster). Create pg_trgm there once
+   * as an administrator (README "External PostgreSQL and Redis"): the stack has no superuser to do it.
+   * @default - none: the in-cluster server
+   */
+  readonly external?: ExternalDatabaseProps;
+}
+
+/** Where Prefect's Redis is: in the cluster (the default) or outside it. Give at most one. */
+export interface RedisServerProps {
+  /**
+   * Redis in the cluster: a StatefulSet, its Services, redis_exporter.
+   * @default - in the cluster with every default, unless `external` is given
+   */
+  readonly inCluster?: RedisOptions;
+  /**
+   * A Redis server outside the stack (standalone; Prefect supports no Sentinel and no Cluster).
+   * @default - none: the in-cluster server
+   */
+  readonly external?: ExternalRedisProps;
+}
