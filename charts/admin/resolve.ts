@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-34';
-import { componentLabels, selectorLabels } from '../common/labels';
+import { frontendComponent } from '../common/labels';
 import { ObjectNames } from '../common/names';
 import { ResolvedPod, SchedulingOptions, resolvePod } from '../common/pod-options';
 import { ResourceDefaults, resolveResources } from '../common/resources';
@@ -80,10 +80,7 @@ function resolvePgAdmin(o: PgAdminOptions, ctx: AdminContext): ResolvedPgAdmin {
   const host = s.host ?? ctx.database.host;
   if (!host) fail(`${f}.server.host`, 'is missing (the database is given as a whole URL)', 'name the PostgreSQL host pgAdmin registers');
   checkDnsSubdomain(`${f}.server.host`, host);
-  const name = ctx.names.of('Service', 'pgadmin');
-  const c = { instance: ctx.names.instance, name: 'pgadmin', component: 'pgadmin' };
-  const podSelector = selectorLabels(c);
-  const labels = componentLabels({ ...c, tier: 'frontend' });
+  const { name, podSelector, labels } = frontendComponent(ctx.names, 'pgadmin', 'pgadmin');
   return {
     name,
     serviceAccountName: name,
@@ -124,10 +121,7 @@ function resolveRedisUi(o: RedisUiOptions, ctx: AdminContext): ResolvedRedisUi {
     checkSecretKeyRef(`${f}.httpAuth.passwordSecret`, o.httpAuth.passwordSecret);
   }
   const port = insight ? REDIS_INSIGHT_PORT : REDIS_COMMANDER_PORT;
-  const name = ctx.names.of('Service', 'redis-ui');
-  const c = { instance: ctx.names.instance, name: kind, component: 'redis-ui' };
-  const podSelector = selectorLabels(c);
-  const labels = componentLabels({ ...c, tier: 'frontend' });
+  const { name, podSelector, labels } = frontendComponent(ctx.names, kind, 'redis-ui');
   return {
     kind,
     name,

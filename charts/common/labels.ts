@@ -33,3 +33,9 @@ export function componentLabels(c: ComponentLabels & { version?: string; tier?: 
     ...(c.tier ? { [TIER_LABEL]: c.tier } : {}),
   };
 }
+
+/** A frontend component's object name, pod selector and labels (admin UIs, the bundled Prometheus and Grafana). */
+export function frontendComponent(names: { instance: string; of(kind: string, suffix: string): string }, app: string, component: string) {
+  const c = { instance: names.instance, name: app, component };
+  return { name: names.of('Service', component), podSelector: selectorLabels(c), labels: componentLabels({ ...c, tier: 'frontend' }) };
+}

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-34';
-import { componentLabels, selectorLabels } from '../common/labels';
+import { frontendComponent, selectorLabels } from '../common/labels';
 import { ObjectNames } from '../common/names';
 import { ResolvedPod, SchedulingOptions, resolvePod } from '../common/pod-options';
 import { ResourceDefaults, resolveResources } from '../common/resources';
@@ -183,10 +183,7 @@ function resolvePrometheus(o: BundledPrometheusOptions, ctx: MonitoringContext, 
     if (typeof sc?.job_name !== 'string') fail(`${f}.additionalScrapeConfigs[${i}].job_name`, 'is missing', 'give every scrape configuration a job_name');
     if (jobs.includes(sc.job_name)) fail(`${f}.additionalScrapeConfigs[${i}].job_name`, `"${sc.job_name}" is a job of the stack`, 'choose another job_name');
   }
-  const c = { instance: ctx.names.instance, name: 'prometheus', component: 'prometheus' };
-  const name = ctx.names.of('Service', 'prometheus');
-  const podSelector = selectorLabels(c);
-  const labels = componentLabels({ ...c, tier: 'frontend' });
+  const { name, podSelector, labels } = frontendComponent(ctx.names, 'prometheus', 'prometheus');
   const route = o.expose && adminRoute(f, ctx.edge, o.expose, {
     id: 'prometheus', serviceName: name, servicePort: PROMETHEUS_PORT, podSelector, labels, why: 'the edge serves Prometheus (with its auth)', ownAuth: false, pathSupported: true,
   });
@@ -218,10 +215,7 @@ function resolveGrafana(o: BundledGrafanaOptions, ctx: MonitoringContext): Resol
   if (!o.adminPasswordSecret) fail(`${f}.adminPasswordSecret`, 'is missing', 'create a Secret with the admin password and give { name, key }');
   const adminUser = o.adminUser ?? 'admin';
   if (!/^[A-Za-z0-9._@-]{1,64}$/.test(adminUser)) fail(`${f}.adminUser`, `"${adminUser}" is not a plain user name`, 'use letters, digits, ".", "_", "@" or "-"');
-  const c = { instance: ctx.names.instance, name: 'grafana', component: 'grafana' };
-  const name = ctx.names.of('Service', 'grafana');
-  const podSelector = selectorLabels(c);
-  const labels = componentLabels({ ...c, tier: 'frontend' });
+  const { name, podSelector, labels } = frontendComponent(ctx.names, 'grafana', 'grafana');
   const route = o.expose && adminRoute(f, ctx.edge, o.expose, {
     id: 'grafana', serviceName: name, servicePort: GRAFANA_PORT, podSelector, labels, why: 'the edge serves Grafana', ownAuth: true, pathSupported: true,
   });
