@@ -32,7 +32,8 @@ function portsOf(f: Flow): k8s.NetworkPolicyPort[] {
   return f.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
 }
 
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => a.localeCompare(b)));
+// Code-unit order: only a grouping key, and localeCompare's first call builds an ICU collator (≈ 10 ms of a synth).
+const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
  * The seed's frontend/backend networks as NetworkPolicies: one policy denies every ingress and egress of every
