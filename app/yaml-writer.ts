@@ -41,7 +41,9 @@ class Unsupported extends Error {}
 export class YamlWriter {
   private readonly ctx = rootContext();
   private readonly tags = (this.ctx.doc.schema.tags as unknown as TagObj[]).filter((t) => t.tag !== '!capture');
-  private readonly memo = new Map<string, Map<unknown, string>>();
+  private readonly keyMemo: Array<Map<unknown, string>> = [];
+  private readonly valueMemo: Array<Map<unknown, string>> = [];
+  private readonly otherMemo = new Map<unknown, string>();
   /** Documents written by yaml itself (outside the fast path); the tests check the fast path's coverage with it. */
   public fallbacks = 0;
 
@@ -108,13 +110,18 @@ export class YamlWriter {
 
   /** A scalar as yaml's stringify() writes it: the tag getTagObject() picks, its stringify or stringifyString. */
   private scalar(v: unknown, indent: string, implicitKey: boolean): string {
-    const type = typeof v;
-    if (type !== 'string' && type !== 'number' && type !== 'boolean' && v !== null) throw new Unsupported();
-    // Memoized per (type, key or value, indent): only strings depend on the indent (block scalars), and -0 ≠ 0.
-    const slot = `${type}${implicitKey ? 'k' : 'v'}${type === 'string' ? indent.length : ''}`;
-    let memo = this.memo.get(slot);
-    if (!memo) this.memo.set(slot, (memo = new Map()));
-    const memoKey = Object.is(v, -0) ? '-0' : v;
+    // Memoized: strings per (key or value, indent: block scalars depend on it); other scalars by value (-0 ≠ 0).
+    let memo: Map<unknown, string>;
+    let memoKey: unknown = v;
+    if (typeof v === 'string') {
+      const byIndent = implicitKey ? this.keyMemo : this.valueMemo;
+      memo = byIndent[indent.length] ??= new Map();
+    } else if (typeof v === 'number' || typeof v === 'boolean' || v === null) {
+      memo = this.otherMemo;
+      if (Object.is(v, -0)) memoKey = '-0';
+    } else {
+      throw new Unsupported();
+    }
     let s = memo.get(memoKey);
     if (s === undefined) {
       let match = this.tags.filter((t) => t.identify?.(v));
