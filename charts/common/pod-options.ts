@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { checkAnnotations, checkDnsSubdomain, checkInt, checkLabels, fail, isQualifiedName } from './validate';
 
 /** A toleration of a node taint, as in a pod spec. */

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 
 /** Where a container answers its HTTP health checks. */
 export interface HttpProbeOptions {

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { checkQuantity, fail, quantityValue } from './validate';
 
 /** CPU, memory and local disk, Kubernetes-shaped (`cpu: 500m`, `memory: 1Gi`, `ephemeralStorage: 256Mi`). */

@@ -1,5 +1,5 @@
 import { JsonPatch } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 
 /** Props of {@link RestrictedNamespace}. */

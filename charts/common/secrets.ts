@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { checkDnsSubdomain, fail } from './validate';
 
 /** A key of an existing Secret: the stack references Secrets and never writes their values. */

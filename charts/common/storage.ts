@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { checkDnsSubdomain, checkQuantity, fail, quantityValue } from './validate';
 
 /** A PersistentVolumeClaim's size and class, as written in the configuration file. */

@@ -1,19 +1,27 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { AJV_OPTIONS, PRECOMPILED_VALIDATOR } from './ajv-options';
 import type { PrefectStackProps } from '../prefect-stack-props';
 
 /** The JSON Schema of the configuration file, generated from {@link PrefectStackProps} (`npm run schema`). */
 export const CONFIG_SCHEMA_PATH = path.join(__dirname, 'schema.json');
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ValidateFunction | undefined;
 
-function schemaValidator() {
+function schemaValidator(): ValidateFunction {
   if (!validator) {
-    const schema = JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8'));
-    // The generated `default`s document the defaults (the constructs apply them); they are not applied here.
-    validator = new Ajv({ allErrors: true, strict: false, useDefaults: false, verbose: true }).compile(schema);
+    // Compiling the schema took most of a synth's time: `npm run build` precompiles it beside this file.
+    const precompiled = path.join(__dirname, PRECOMPILED_VALIDATOR);
+    if (fs.existsSync(precompiled)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      validator = require(precompiled) as ValidateFunction;
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const Ajv = require('ajv').default as typeof import('ajv').default; // only here: loading ajv's compiler costs too
+      validator = new Ajv(AJV_OPTIONS).compile(JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, 'utf8')));
+    }
   }
   return validator;
 }

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { componentLabels } from '../common/labels';
 import { StackContext } from '../common/stack-context';
@@ -26,7 +26,8 @@ function portsOf(f: Flow): k8s.NetworkPolicyPort[] {
   return f.ports.map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol }));
 }
 
-const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => a.localeCompare(b)));
+// Code-unit order: only a grouping key, and localeCompare's first call builds an ICU collator (≈ 10 ms of a synth).
+const key = (l: Labels) => JSON.stringify(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
  * The seed's frontend/backend networks as NetworkPolicies: one policy denies every ingress and egress of every

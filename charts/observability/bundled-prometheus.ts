@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { ComponentServiceAccount, podTemplate } from '../common/pod-template';

@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { frontendComponent, selectorLabels } from '../common/labels';
 import { ObjectNames } from '../common/names';
 import { ResolvedPod, SchedulingOptions, resolvePod } from '../common/pod-options';

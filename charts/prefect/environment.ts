@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { checkSecretKeyRef, secretEnv, SecretKeyRef } from '../common/secrets';
 import { fail } from '../common/validate';
 import { DatabaseConnection, RedisConnection } from './connections';

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { componentLabels } from '../common/labels';
 import { PodTemplateProps, podTemplate } from '../common/pod-template';

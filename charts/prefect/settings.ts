@@ -1,6 +1,6 @@
 import { SecretKeyRef, checkSecretKeyRef } from '../common/secrets';
 import { checkInt, checkRelease, checkUrl, fail } from '../common/validate';
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { DatabasePool, RetentionSettings, resolveExtraEnv } from './environment';
 
 /** The Prefect release this library is tested with. */

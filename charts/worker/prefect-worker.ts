@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { componentLabels } from '../common/labels';
 import { ComponentServiceAccount, podTemplate } from '../common/pod-template';

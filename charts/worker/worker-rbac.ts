@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-34';
+import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { componentLabels } from '../common/labels';
 import { StackContext } from '../common/stack-context';
