@@ -19,7 +19,9 @@ suites=("$HERE"/suites/*.sh)
 [ -f "${suites[0]}" ] || suites=()
 if [ "${E2E_IMPORT_IMAGES:-$([ "${#suites[@]}" -gt 0 ] && echo 1 || echo 0)}" = 1 ]; then
   # shellcheck disable=SC1090
-  ( . "$ENV_FILE" && bash "$HERE/images/import.sh" "$E2E_CTR_ADDRESS" ) || { echo "importing the stack's images failed" >&2; exit 1; }
+  # every node's containerd (a pod may land on any node)
+  ( . "$ENV_FILE" && for sock in $E2E_CTR_ADDRESSES; do bash "$HERE/images/import.sh" "$sock" || exit 1; done ) \
+    || { echo "importing the stack's images failed" >&2; exit 1; }
 fi
 if [ "${E2E_SKIP_SMOKE:-0}" != 1 ]; then bash "$HERE/smoke/smoke.sh" "$ENV_FILE" || rc=1; fi
 for s in "${suites[@]}"; do

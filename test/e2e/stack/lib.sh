@@ -109,12 +109,13 @@ probe_pod() {
 tcp_open_from() { local ns="$1" pod="$2" c="$3" host="$4" port="$5"; K -n "$ns" exec "$pod" ${c:+-c "$c"} -- timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
 
 # stack_memory: PSS and RSS (MiB) of every process of the stack's running pods, one line per pod and a total, from
-# /proc/<pid>/smaps_rollup of the processes in each pod's memory cgroup (cgroup v1: kubepods/<qos>/pod<uid>).
+# /proc/<pid>/smaps_rollup of the processes in each pod's memory cgroup (cgroup v1: …/kubepods/<qos>/pod<uid>, under
+# the cgroup subtree of the pod's node).
 stack_memory() {
   local uid name pss rss tp=0 tr=0 p v
   while read -r name uid; do
     pss=0; rss=0
-    for p in $(find /sys/fs/cgroup/memory/kubepods -path "*pod$uid/*" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
+    for p in $(find /sys/fs/cgroup/memory -path "*/kubepods/*pod$uid/*" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
       [ -r "/proc/$p/smaps_rollup" ] || continue
       v="$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")"; pss=$((pss + ${v:-0}))
       v="$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")"; rss=$((rss + ${v:-0}))
