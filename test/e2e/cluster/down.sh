@@ -87,7 +87,10 @@ ip route del unreachable "$CLUSTER_CIDR" 2>/dev/null
 ip route del "$SERVICE_CIDR" 2>/dev/null
 ip link del "$BRIDGE" 2>/dev/null
 
-# 8. state
+# 8. the kubelets' links in /var/log/containers to our pod logs
+find /var/log/containers -maxdepth 1 -type l -lname "$STATE/*" -delete 2>/dev/null
+
+# 9. state
 if [ "$KEEP_STATE" = 0 ] && [ -d "$STATE" ]; then
   if awk -v s="$STATE" 'index($2, s) == 1' /proc/mounts | grep -q .; then
     log "WARN: mounts left under $STATE; not removing it"
