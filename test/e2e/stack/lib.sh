@@ -125,3 +125,25 @@ stack_memory() {
   done < <(KN get pods --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.uid}{"\n"}{end}')
   awk -v p="$tp" -v r="$tr" 'BEGIN {printf "%-46s PSS %7.1f MiB   RSS %7.1f MiB\n", "TOTAL (stack pods)", p/1024, r/1024}'
 }
+
+# flow_load <label> <out dir> [flow-load.py options…]: the flow-run load harness (test/e2e/stack/flow-load.py, its
+# docstring has the interface) as a host client through the edge, by default with a process worker on this host.
+# Prints the harness's lines with the suite's prefix (its FIGURE line among them); returns its exit status
+# (0 measured and within the given limits, 1 a limit exceeded, 2 nothing could be measured).
+# Faults: `--fault 'SECONDS=COMMAND'`, or `flow_load_mark <out dir> <label>` from a concurrent shell.
+flow_load() {
+  local label="$1" out="$2" venv rc=0
+  shift 2
+  venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
+  edge_hosts_add
+  mkdir -p "$out"
+  ( cd "$out" && host_prefect_env && exec "$venv/bin/python" "$STACK_DIR/flow-load.py" --label "$label" --out "$out" "$@" ) \
+    >"$out/harness.log" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$out/harness.log" | sed -u 's/^/[stack] /' >&2 &
+  local tailer=$!
+  wait "$pid" || rc=$?
+  wait "$tailer" 2>/dev/null || true
+  return "$rc"
+}
+flow_load_mark() { echo "$(date +%s.%N) ${*:2}" >>"$1/marks"; }
