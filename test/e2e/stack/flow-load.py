@@ -113,7 +113,13 @@ class Load:
 
     # ------------------------------------------------------------------------------------------------ set-up
     async def setup(self, client):
-        await client.create_work_pool(WorkPoolCreate(name=self.a.pool, type="process"), overwrite=True)
+        if self.a.worker == "process":
+            await client.create_work_pool(WorkPoolCreate(name=self.a.pool, type="process"), overwrite=True)
+        else:
+            # Another worker's pool (e.g. the stack's Kubernetes pool): used as it is. Overwriting it with a process
+            # pool's fields would replace its base job template.
+            pool = await client.read_work_pool(self.a.pool)
+            say(f"pool {self.a.pool} (type {pool.type}) as it is, run by its own worker")
         self.sched_pool = f"{self.a.pool}-sched"
         await client.create_work_pool(WorkPoolCreate(name=self.sched_pool, type="process"), overwrite=True)
         flow_id = await client.create_flow_from_name(FLOW_NAME)

@@ -173,11 +173,27 @@ move_here() {
   return "$rc"
 }
 
+# ensure_api_on <node>: an API replica on <node> (if none is: cordon the others, delete a replica from the node
+# holding the most, wait until its replacement is Ready on <node>, uncordon): set-up only.
+ensure_api_on() {
+  local n="$1" other victim
+  placement | awk -v n="$n" '$3 == "api" && $2 == n && $5 == 0' | grep -q . && return 0
+  victim="$(placement | awk '$3 == "api" && $5 == 0 {c[$2]++; p[$2] = $1} END {for (k in c) print c[k], p[k]}' | sort -rn | head -1 | cut -d' ' -f2)"
+  for other in $E2E_NODE_NAMES; do [ "$other" = "$n" ] || K cordon "$other" >/dev/null; done
+  KN delete pod "$victim" --wait=false >/dev/null
+  retry 90 2 api_on_node_ready "$n"
+  local rc=$?
+  for other in $E2E_NODE_NAMES; do K uncordon "$other" >/dev/null; done
+  return "$rc"
+}
+api_on_node_ready() { placement | awk -v n="$1" '$3 == "api" && $2 == n && $4 == "True" && $5 == 0' | grep -q . && all_ready; }
+# free_node: the first node holding neither Postgres nor Redis (their local volumes pin them)
+free_node() { local n s; s="$(stateful_nodes | tr '\n' ' ')"; for n in $E2E_NODE_NAMES; do grep -qw -- "$n" <<<"$s" || { echo "$n"; return 0; }; done; return 1; }
+
 s_drain() {
-  local target="" n stateful
-  stateful="$(stateful_nodes | tr '\n' ' ')"
-  for n in $(nodes_of api); do grep -qw -- "$n" <<<"$stateful" || { target="$n"; break; }; done
-  [ -n "$target" ] || { log "every node with an API replica holds Postgres or Redis ($stateful)"; return 1; }
+  local target
+  target="$(free_node)" || { log "every node holds Postgres or Redis"; return 1; }
+  ensure_api_on "$target" || { log "could not place an API replica on $target"; return 1; }
   move_here background-services "$target" || { log "could not place the background services on $target"; return 1; }
   placement_figure "before the drain of $target"
   local out="$WORK/drain-load" t0 rc=0 min_ready
@@ -233,16 +249,16 @@ first_sample() { awk -v t0="$3" "\$1 >= t0 && ($2) {printf \"%.0f\", \$1 - t0; f
 
 LOST_NODE=""
 s_node_loss() {
-  local target="" n stateful i
-  stateful="$(stateful_nodes | tr '\n' ' ')"
-  for n in $(nodes_of api); do grep -qw -- "$n" <<<"$stateful" || { target="$n"; break; }; done
-  [ -n "$target" ] || { log "every node with an API replica holds Postgres or Redis ($stateful)"; return 1; }
+  local target i
+  target="$(free_node)" || { log "every node holds Postgres or Redis"; return 1; }
+  # after the drain its node holds no replica: put one back (as a rollout after maintenance would)
+  ensure_api_on "$target" || { log "could not place an API replica on $target"; return 1; }
   i="$(node_index "$target")"
   placement_figure "before the loss of $target"
   local out="$WORK/loss-load" t0 rc=0
   rm -f "$WORK/stop"
   flow_load_start "node loss $target" "$out" --worker none --pool kubernetes --interval 8 --duration 120 --tasks 10 \
-    --settle $((GRACE + TOLERATION + 120))
+    --settle $((GRACE + TOLERATION + 60)) --schedule-wait 90
   edge_load "$PREFECT_HOST" 20000 "$WORK/loss-edge" "$WORK/stop" & BG+=($!)
   local load=$!
   sample_loss "$target" "$WORK/loss-samples" & BG+=($!)
@@ -394,10 +410,8 @@ s_spread() {
   api_on_three || { log "API replicas not on 3 nodes: $(nodes_of api | tr '\n' ' ')"; return 1; }
   [ "$(load_failures "$WORK/spread-edge")" = 0 ] || { log "requests failed during the rollout"; return 1; }
   # A drain with 3 replicas on 3 nodes: the evicted replica has nowhere to go (2 on one node would break the spread)
-  local target="" n stateful
-  stateful="$(stateful_nodes | tr '\n' ' ')"
-  for n in $(nodes_of api); do grep -qw -- "$n" <<<"$stateful" || { target="$n"; break; }; done
-  [ -n "$target" ] || { log "no API node without the data tier"; return 1; }
+  local target
+  target="$(free_node)" || { log "every node holds Postgres or Redis"; return 1; }
   t0=$(date +%s.%N)
   K drain "$target" --ignore-daemonsets --delete-emptydir-data --timeout=180s >"$WORK/drain2.log" 2>&1 || { cat "$WORK/drain2.log" >&2; K uncordon "$target"; return 1; }
   sleep 30
