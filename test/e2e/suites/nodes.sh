@@ -48,10 +48,11 @@ fi
 
 PASSED=0; FAILED=0; FAILS=()
 WORK="$(mktemp -d /tmp/e2e-nodes.XXXXXX)"
+STOP="$WORK/stop"
 BG=()
 cleanup() {
   local p; for p in "${BG[@]}"; do kill "$p" 2>/dev/null; done
-  touch "$WORK/stop"
+  touch "$WORK"/stop.*
   # every node back and schedulable, whatever a failed scenario left
   local n; for n in $E2E_NODE_NAMES; do K uncordon "$n" >/dev/null 2>&1; done
   local i; for i in $(seq 1 "$E2E_NODES"); do
@@ -68,7 +69,9 @@ run_scenario() { # <name> <function>
   if [ -n "${NODES_ONLY:-}" ] && ! grep -qw -- "$1" <<<"$NODES_ONLY"; then log "SKIP $1: not in NODES_ONLY"; return 1; fi
   t0=$(date +%s)
   log "RUN  $1"
-  ( set -e; "$2" ); rc=$?
+  # each scenario's background loads and samplers stop with it, whichever way it ends
+  STOP="$WORK/stop.$1"
+  ( set -e; trap 'touch "$STOP"' EXIT; "$2" ); rc=$?
   if [ "$rc" = 0 ]; then PASSED=$((PASSED + 1)); log "PASS $1 ($(( $(date +%s) - t0 ))s)"
   else FAILED=$((FAILED + 1)); FAILS+=("$1"); log "FAIL $1 ($(( $(date +%s) - t0 ))s)"; dump_state; fi
   return "$rc"
@@ -197,12 +200,11 @@ s_drain() {
   move_here background-services "$target" || { log "could not place the background services on $target"; return 1; }
   placement_figure "before the drain of $target"
   local out="$WORK/drain-load" t0 rc=0 min_ready
-  rm -f "$WORK/stop"
   flow_load_start "drain $target" "$out" --worker none --pool kubernetes --interval 8 --duration 96 --tasks 10 --settle 300
-  edge_load "$PREFECT_HOST" 9000 "$WORK/drain-edge" "$WORK/stop" & BG+=($!)
+  edge_load "$PREFECT_HOST" 9000 "$WORK/drain-edge" "$STOP" & BG+=($!)
   local load=$!
   # API pods Ready, once a second, through the drain (the PDB's floor is replicas - 1)
-  ( while [ ! -e "$WORK/stop" ]; do echo "$(date +%s.%N) $(ready_api)"; sleep 1; done ) >"$WORK/drain-ready" & BG+=($!)
+  ( while [ ! -e "$STOP" ]; do echo "$(date +%s.%N) $(ready_api)"; sleep 1; done ) >"$WORK/drain-ready" & BG+=($!)
   local sampler=$!
   sleep 20
   t0=$(date +%s.%N)
@@ -212,7 +214,7 @@ s_drain() {
   retry 120 2 whole_off "$target" || rc=1
   local t_ready; t_ready="$(since "$t0")"
   sleep 10
-  touch "$WORK/stop"; wait "$load" "$sampler"
+  touch "$STOP"; wait "$load" "$sampler"
   K uncordon "$target" >/dev/null
   sed 's/^/[nodes] drain: /' "$WORK/drain.log" | grep -v 'ignoring DaemonSet' | tail -12 >&2
   min_ready="$(awk -v t0="$t0" '$1 >= t0 {print $2}' "$WORK/drain-ready" | sort -n | head -1)"
@@ -235,7 +237,7 @@ s_drain() {
 # node not terminating> <Ready API endpoints>" until the stop file exists
 sample_loss() {
   local n="$1" out="$2" p
-  while [ ! -e "$WORK/stop" ]; do
+  while [ ! -e "$STOP" ]; do
     p="$(placement)"
     echo "$(date +%s.%N) $(K get node "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') \
 $(awk -v n="$n" '$3 == "api" && $2 != n && $4 == "True" && $5 == 0' <<<"$p" | wc -l) \
@@ -247,7 +249,6 @@ $(KN get endpointslices -l kubernetes.io/service-name="$INSTANCE-api" -o jsonpat
 # first_sample <file> <awk condition> <t0>: seconds after t0 of the first sample matching, or "never"
 first_sample() { awk -v t0="$3" "\$1 >= t0 && ($2) {printf \"%.0f\", \$1 - t0; found = 1; exit} END {if (!found) print \"never\"}" "$1"; }
 
-LOST_NODE=""
 s_node_loss() {
   local target i
   target="$(free_node)" || { log "every node holds Postgres or Redis"; return 1; }
@@ -256,21 +257,20 @@ s_node_loss() {
   i="$(node_index "$target")"
   placement_figure "before the loss of $target"
   local out="$WORK/loss-load" t0 rc=0
-  rm -f "$WORK/stop"
   flow_load_start "node loss $target" "$out" --worker none --pool kubernetes --interval 8 --duration 120 --tasks 10 \
     --settle $((GRACE + TOLERATION + 60)) --schedule-wait 90
-  edge_load "$PREFECT_HOST" 20000 "$WORK/loss-edge" "$WORK/stop" & BG+=($!)
+  edge_load "$PREFECT_HOST" 20000 "$WORK/loss-edge" "$STOP" & BG+=($!)
   local load=$!
   sample_loss "$target" "$WORK/loss-samples" & BG+=($!)
   local sampler=$!
   sleep 40
   # what ran on the node when it died
   placement | awk -v n="$target" '$2 == n && $5 == 0' >"$WORK/loss-victims"
-  KN get pods -l app.kubernetes.io/component=flow-run -o jsonpath='{range .items[*]}{.spec.nodeName} {.metadata.labels.prefect\.io/flow-run-id} {.status.phase}{"\n"}{end}' \
+  KN get pods -l app.kubernetes.io/component=flow-run -o jsonpath='{range .items[*]}{.spec.nodeName} {.spec.containers[0].env[?(@.name=="PREFECT__FLOW_RUN_ID")].value} {.status.phase}{"\n"}{end}' \
     | awk -v n="$target" '$1 == n && $3 == "Running" {print $2}' >"$WORK/loss-runs"
   t0=$(date +%s.%N)
   bash "$NODE_SH" crash "$i" >&2
-  LOST_NODE="$i"
+  echo "$i" >"$WORK/lost-node"   # for rejoin (scenarios run in subshells)
   echo "$t0 crash $target" >>"$out/marks" 2>/dev/null || true
   log "crashed $target: it ran $(awk '{print $3}' "$WORK/loss-victims" | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')(flow runs in flight there: $(wc -l <"$WORK/loss-runs"))"
   # until the API is whole again on the other nodes (eviction after the toleration, then a new pod's start)
@@ -278,7 +278,7 @@ s_node_loss() {
   retry "$((bound / 2))" 2 api_whole_off "$target" || rc=1
   local t_whole; t_whole="$(since "$t0")"
   sleep 10
-  touch "$WORK/stop"; wait "$load" "$sampler"
+  touch "$STOP"; wait "$load" "$sampler"
   local t_nr t_ep t_ev
   # shellcheck disable=SC2016 # awk conditions
   t_nr="$(first_sample "$WORK/loss-samples" '$2 != "True"' "$t0")"
@@ -315,13 +315,14 @@ EOF
 }
 
 s_rejoin() {
-  [ -n "$LOST_NODE" ] || { log "no node was lost"; return 1; }
-  local i="$LOST_NODE" n t0 ip
+  [ -s "$WORK/lost-node" ] || { log "no node was lost"; return 1; }
+  local i n t0 ip
+  i="$(cat "$WORK/lost-node")"
   n="$(node_name_of "$i")"; ip="$(K get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')"
   t0=$(date +%s.%N)
   bash "$NODE_SH" boot "$i" >&2 || return 1
   local t_ready; t_ready="$(since "$t0")"
-  LOST_NODE=""
+  rm -f "$WORK/lost-node"
   # the evicted pods it still carried are finalized, its DaemonSet pod (Traefik) serves, the LB has it back
   retry 60 2 none_terminating_on "$n" || { log "pods stuck terminating on $n: $(placement | awk -v n="$n" '$2 == n')"; return 1; }
   local t_clean; t_clean="$(since "$t0")"
@@ -355,11 +356,10 @@ s_data_node_loss() {
   i="$(node_index "$target")"
   placement_figure "before the loss of the data node $target"
   local out="$WORK/data-load"
-  rm -f "$WORK/stop"
   flow_load_start "data-node loss $target" "$out" --worker process --interval 4 --duration 100 --tasks 20 --settle 300
-  edge_db_load 9000 "$WORK/data-edge" "$WORK/stop" & BG+=($!)
+  edge_db_load 9000 "$WORK/data-edge" "$STOP" & BG+=($!)
   local load=$!
-  ( while [ ! -e "$WORK/stop" ]; do echo "$(date +%s.%N) $(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: $PREFECT_HOST" "$E2E_INGRESS_URL/api/ready" || true)"; sleep 1; done ) >"$WORK/data-ready" & BG+=($!)
+  ( while [ ! -e "$STOP" ]; do echo "$(date +%s.%N) $(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Host: $PREFECT_HOST" "$E2E_INGRESS_URL/api/ready" || true)"; sleep 1; done ) >"$WORK/data-ready" & BG+=($!)
   local sampler=$!
   sleep 30
   t0=$(date +%s.%N)
@@ -378,7 +378,7 @@ s_data_node_loss() {
   retry 90 2 all_ready || rc=1
   local t_all; t_all="$(since "$t0")"
   sleep 10
-  touch "$WORK/stop"; wait "$load" "$sampler"
+  touch "$STOP"; wait "$load" "$sampler"
   log "FIGURE data-node loss of $target: the node rebooted at +$t_back s (Ready at +$t_node s), /api/ready 200 again at +$t_serving s, all Ready at +$t_all s"
   log "FIGURE data-node loss, database-backed requests through the edge: $(edge_failures "$WORK/data-edge" "$t0"); /api/ready not 200 for $(awk -v t0="$t0" '$1 >= t0 && $2 != 200' "$WORK/data-ready" | wc -l) s of samples"
   local fl=0; flow_load_wait "$out" || fl=$?
@@ -394,8 +394,7 @@ s_spread() {
   STACK_CONFIG="$WORK/nodes-required.yaml" synth "$WORK/dist-required"
   grep -q DoNotSchedule "$WORK"/dist-required/*.yaml || { log "the synthesized API has no DoNotSchedule spread"; return 1; }
   local t0 rc=0
-  rm -f "$WORK/stop"
-  edge_load "$PREFECT_HOST" 9000 "$WORK/spread-edge" "$WORK/stop" & BG+=($!)
+  edge_load "$PREFECT_HOST" 9000 "$WORK/spread-edge" "$STOP" & BG+=($!)
   local load=$!
   sleep 3
   t0=$(date +%s.%N)
@@ -403,7 +402,7 @@ s_spread() {
   KN rollout status deployment/"$INSTANCE"-api --timeout=300s >/dev/null || rc=1
   retry 60 2 all_ready || rc=1
   sleep 3
-  touch "$WORK/stop"; wait "$load"
+  touch "$STOP"; wait "$load"
   placement_figure "api.spread: required"
   log "FIGURE spread: required, rollout under load: $(edge_failures "$WORK/spread-edge" "$t0"), done after $(since "$t0") s"
   [ "$rc" = 0 ] || { log "the rollout to the hard spread did not complete"; return 1; }
