@@ -232,11 +232,6 @@ cmd_boot() {
   node_start_proc "$I" kubelet "$K8S_BIN/kubelet" --config="$D/config/kubelet.yaml" --kubeconfig="$D/kubelet.kubeconfig" \
     --root-dir="$D/kubelet" --cert-dir="$D/kubelet/pki" --hostname-override="$NAME" --node-ip="$IP" --v=1
   node_start_proc "$I" kube-proxy "$K8S_BIN/kube-proxy" --config="$D/config/kube-proxy.yaml" --v=1
-  # NetworkPolicies of this node's pods: kube-router's firewall only (routes are static, Services are kube-proxy's)
-  node_start_proc "$I" kube-router "$TOOLS_BIN/kube-router" --kubeconfig="$KC_ROUTER" --hostname-override="$NAME" \
-    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
-    --enable-ipv4=true --enable-ipv6=false --health-port=0 --metrics-port=0 \
-    --service-cluster-ip-range="$SERVICE_CIDR" --v=1
   echo "$t0" >"$D/boot-started"
   log "$NAME: processes started ($IP, netns $NETNS)"
 }
@@ -254,6 +249,12 @@ cmd_wait() {
   # this node's own range: its pods' /32s are more specific, any other address of it is unreachable
   in_node "$I" ip route replace unreachable "$cidr"
   routes_sync
+  # NetworkPolicies of this node's pods: kube-router's firewall only (routes are static, Services are kube-proxy's).
+  # Started once the Node object exists: kube-router exits if it cannot find its node.
+  alive_in "$D/pids" kube-router || node_start_proc "$I" kube-router "$TOOLS_BIN/kube-router" --kubeconfig="$KC_ROUTER" \
+    --hostname-override="$NAME" --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --enable-ipv4=true --enable-ipv6=false --health-port=0 --metrics-port=0 \
+    --service-cluster-ip-range="$SERVICE_CIDR" --v=1
   wait_for 120 "node $NAME Ready" K wait --for=condition=Ready "node/$NAME" --timeout=2s ||
     { tail -30 "$D/logs/kubelet.log" >&2; die "$NAME not Ready"; }
   wait_for 60 "kube-router firewall chains on $NAME" in_node "$I" iptables -w -S KUBE-ROUTER-FORWARD ||

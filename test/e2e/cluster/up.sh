@@ -358,7 +358,9 @@ apiVersion: v1
 kind: Service
 metadata: {name: traefik, namespace: $EDGE_NS}
 spec:
-  type: NodePort
+  # LoadBalancer (no cloud controller fills in its address; HAProxy below is the load balancer): NodePorts on every
+  # node plus the health check port kube-proxy serves for externalTrafficPolicy Local (NodePort Services have none)
+  type: LoadBalancer
   externalTrafficPolicy: Local
   healthCheckNodePort: $EDGE_HEALTH_NODEPORT
   selector: {app.kubernetes.io/name: traefik}
