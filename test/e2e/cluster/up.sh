@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# Bring up a real single-node Kubernetes cluster as host processes (model: hack/local-up-cluster.sh).
+# Bring up a real Kubernetes cluster of E2E_NODES worker nodes (default 1) on this host: the control plane as host
+# processes (model: hack/local-up-cluster.sh), each node in its own network namespace (node.sh), CoreDNS and
+# Traefik as pods, a host-side load balancer in front of the nodes' edge.
 #
-#   bash test/e2e/cluster/up.sh        # prints the env file path last; `source` it (KUBECONFIG, KUBECTL, ...)
-#   bash test/e2e/cluster/down.sh      # tears everything down
+#   E2E_NODES=3 bash test/e2e/cluster/up.sh   # prints the env file path last; `source` it (KUBECONFIG, KUBECTL, ...)
+#   bash test/e2e/cluster/down.sh             # tears everything down
 #
 # Pieces (all real binaries):
-#   network     bridge cdk8se2e0 holding the node IP (10.213.0.1/24, no ports), pods on ptp veths
-#   containerd  Debian's, own config/socket/state under $STATE/containerd, CRI on, runc, cgroupfs
-#   CNI         Debian's containernetworking-plugins: ptp + host-local + portmap (/usr/lib/cni)
-#   control     test/cluster/apiserver.sh (etcd + kube-apiserver on the node IP), controller-manager,
-#               scheduler (v1.35 from test/cluster/build.sh)
-#   node        kubelet, kube-proxy (iptables mode)
-#   DNS         CoreDNS (Go module build) as a pod k8s-app=kube-dns in kube-system, Service kube-dns 10.96.0.10
-#   netpol      kube-router --run-firewall (iptables + ipset)
-#   ingress     Traefik v3 as a pod in ns ingress-nginx (kubernetesIngressNGINX provider for class nginx +
-#               kubernetesGateway provider, Gateway ingress-nginx/e2e-gateway), NodePort 30080 on the node IP
-#   storage     default StorageClass "standard" (WaitForFirstConsumer) + pre-created local PVs (fsGroup applies)
+#   network     bridge cdk8se2e0 with the host's address 10.213.0.1/24; node i = netns e2e-node-<i> on a veth,
+#               10.213.0.(10+i); pod /24s from the controller-manager, routed statically between nodes and host
+#   control     test/cluster/apiserver.sh (etcd + kube-apiserver on 10.213.0.1), controller-manager, scheduler
+#   node        (node.sh) containerd (own root/state/socket), kubelet (own root dir, cgroup subtree, pod log dir),
+#               kube-proxy (iptables), kube-router --run-firewall (NetworkPolicies), ptp + host-local CNI
+#   DNS         CoreDNS (Go module build) as pods k8s-app=kube-dns in kube-system, Service kube-dns 10.96.0.10
+#   ingress     Traefik v3 as a DaemonSet in ns ingress-nginx (kubernetesIngressNGINX provider for class nginx +
+#               kubernetesGateway provider, Gateway ingress-nginx/e2e-gateway), NodePort 30080 on each node
+#               (externalTrafficPolicy Local, health check port 30081); HAProxy on 10.213.0.1:30080 balances
+#               over the nodes that pass that health check, as a cloud load balancer would
+#   storage     default StorageClass "standard" (WaitForFirstConsumer) + pre-created local PVs on every node
 #   images      e2e.local/pause:e2e, e2e.local/busybox:e2e (built here, images/build.sh)
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -24,22 +26,28 @@ set -euo pipefail
 T0=$(date +%s.%N)
 since() { python3 -c "import time;print(round(time.time()-$T0,1))"; }
 [ "$(id -u)" = 0 ] || die "must run as root"
-if alive kubelet || alive containerd; then die "already up (state $STATE); run down.sh first"; fi
+node_up() { local i; for i in $(nodes_present); do [ "$(bash "$E2E_DIR/node.sh" status "$i")" = up ] && return 0; done; return 1; }
+if alive kube-controller-manager || alive kubelet || node_up; then die "already up (state $STATE); run down.sh first"; fi
 if ip link show "$BRIDGE" >/dev/null 2>&1 || [ -d "$STATE" ]; then
   log "leftovers of an earlier run found: running down.sh first"
   bash "$E2E_DIR/down.sh" >&2
 fi
 
 # ---------------------------------------------------------------- packages (idempotent)
-PKGS=(containerd runc containernetworking-plugins iptables ipset conntrack iproute2 openssl socat busybox-static gcc libc6-dev python3 curl)
+PKGS=(containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux openssl socat busybox-static gcc libc6-dev python3 curl haproxy)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  # Packages must not start their own services (Debian's haproxy would start one on its default config): we
+  # run our own. policy-rc.d is removed again unless it was there before.
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2 || {
+    [ "$made_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d; die "apt-get install failed"; }
+  [ "$made_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d
 fi
-# the Debian package may have started its own containerd under systemd; we never use that one
 for b in /usr/lib/cni/ptp /usr/lib/cni/host-local /usr/lib/cni/portmap /usr/lib/cni/loopback; do [ -x "$b" ] || die "$b missing"; done
 
 # ---------------------------------------------------------------- binaries (cached by content)
@@ -48,96 +56,56 @@ K8S_BIN="$(bash "$REPO/test/cluster/build.sh" kube-apiserver kubectl etcd kubele
 TOOLS_BIN="$(bash "$E2E_DIR/build-tools.sh" coredns kube-router traefik | tail -1)"
 IMAGES="$(bash "$E2E_DIR/images/build.sh" | tail -1)"
 KUBECTL="$K8S_BIN/kubectl"
+# CoreDNS and Traefik images: the Go-built binary in a one-file image, cached by the binary's hash.
+one_file_image() { # <binary> <name> <extra rootfs dirs (1777)...>: prints "<tar>=<ref>"
+  local bin ver tar d x
+  bin="$(readlink -f "$1")"; ver="$(basename "$(dirname "$bin")" | cut -d- -f2)"
+  tar="$CACHE/e2e-images/$2-$(sha256sum "$bin" | cut -c1-16).tar"
+  if [ ! -f "$tar" ]; then
+    d="$(mktemp -d)"; cp "$bin" "$d/$2"
+    for x in "${@:3}"; do mkdir -m 1777 "$d/$x"; done
+    mkdir -p "$(dirname "$tar")"
+    python3 "$E2E_DIR/images/mkimage.py" --rootfs "$d" --ref "e2e.local/$2:$ver" --out "$tar" \
+      --entrypoint "[\"/$2\"]" --user 65532:65532 >&2
+    rm -rf "$d"
+  fi
+  echo "$tar=e2e.local/$2:$ver"
+}
+COREDNS_IMAGE="$(one_file_image "$TOOLS_BIN/coredns" coredns)"
+TRAEFIK_IMAGE="$(one_file_image "$TOOLS_BIN/traefik" traefik tmp)"
 log "binaries ready after $(since)s"
 T_NET=$(date +%s.%N)
 
 rm -rf "$STATE"
-mkdir -p "$STATE"/{pids,logs,containerd,cni/net.d,cni/ipam,kubelet,pv,config}
+mkdir -p "$STATE"/{pids,logs,nodes,config}
 chmod 711 "$STATE"
 
 # ---------------------------------------------------------------- host network
 sysctl -qw net.ipv4.ip_forward=1
 ip link add "$BRIDGE" type bridge
-ip addr add "$NODE_IP/24" dev "$BRIDGE"
+ip addr add "$HOST_IP/24" dev "$BRIDGE"
 ip link set "$BRIDGE" up
-# Traffic to Service IPs or unused pod IPs must never leave via the default route:
-# Service IPs route to our (portless) bridge until kube-proxy DNATs them; unknown pod IPs are unreachable.
-ip route add "$SERVICE_CIDR" dev "$BRIDGE" src "$NODE_IP"
+# Traffic to Service IPs or pod IPs must never leave via the default route: Service IPs go to node 1 (its
+# kube-proxy translates them, so host-side tools can use them), unknown pod IPs are unreachable (each node's /24
+# is routed to it, node.sh).
+ip route add "$SERVICE_CIDR" via "$(node_ip 1)" dev "$BRIDGE" onlink
 ip route add unreachable "$CLUSTER_CIDR"
-# Pods may talk to pods and to the node, nothing else (no NAT out of the machine).
-iptables -w -I FORWARD 1 -s "$CLUSTER_CIDR" ! -d "$CLUSTER_CIDR" -m comment --comment cdk8s-e2e-no-egress -j REJECT
+# The bridge is a closed segment: nodes and pods talk to each other and to the host; nothing is forwarded between
+# it and any other interface (no NAT out of the machine, nothing in). br_netfilter makes bridged frames between
+# nodes pass FORWARD too: accept those.
+iptables -w -I FORWARD 1 -i "$BRIDGE" -o "$BRIDGE" -m comment --comment cdk8s-e2e-within -j ACCEPT
+iptables -w -I FORWARD 2 -i "$BRIDGE" ! -o "$BRIDGE" -m comment --comment cdk8s-e2e-no-egress -j REJECT
+iptables -w -I FORWARD 3 ! -i "$BRIDGE" -o "$BRIDGE" -m comment --comment cdk8s-e2e-no-ingress -j REJECT
 echo "$BRIDGE" >"$STATE/bridge"
 
-# ---------------------------------------------------------------- containerd + CNI
-cat >"$STATE/cni/net.d/10-e2e.conflist" <<EOF
-{
-  "cniVersion": "0.4.0",
-  "name": "e2e",
-  "plugins": [
-    {
-      "type": "ptp",
-      "ipMasq": false,
-      "mtu": 1500,
-      "ipam": {
-        "type": "host-local",
-        "dataDir": "$STATE/cni/ipam",
-        "ranges": [[{"subnet": "$NODE_POD_CIDR"}]],
-        "routes": [{"dst": "0.0.0.0/0"}]
-      }
-    },
-    {"type": "portmap", "capabilities": {"portMappings": true}}
-  ]
-}
-EOF
-cat >"$STATE/containerd/config.toml" <<EOF
-version = 2
-root = "$STATE/containerd/root"
-state = "$STATE/containerd/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-[grpc]
-  address = "$CTR_SOCK"
-[ttrpc]
-  address = "$CTR_SOCK.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins]
-  [plugins."io.containerd.internal.v1.opt"]
-    path = "$STATE/containerd/opt"
-  [plugins."io.containerd.grpc.v1.cri"]
-    sandbox_image = "e2e.local/pause:e2e"
-    stream_server_address = "127.0.0.1"
-    stream_server_port = "0"
-    netns_mounts_under_state_dir = true
-    # This machine drops CAP_SYS_RESOURCE from every process's bounding set, so nothing may lower an
-    # oom_score_adj below its current value (runc: "failed to update /proc/self/oom_score_adj:
-    # Permission denied" for the sandbox's -998). Clamp pods' scores to containerd's own (0).
-    restrict_oom_score_adj = true
-    [plugins."io.containerd.grpc.v1.cri".containerd]
-      snapshotter = "overlayfs"
-      default_runtime_name = "runc"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-        runtime_type = "io.containerd.runc.v2"
-        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-          SystemdCgroup = false
-          BinaryName = "$(command -v runc)"
-          Root = "$STATE/containerd/runc"
-    [plugins."io.containerd.grpc.v1.cri".cni]
-      bin_dir = "/usr/lib/cni"
-      conf_dir = "$STATE/cni/net.d"
-      max_conf_num = 1
-EOF
-start_proc containerd containerd --config "$STATE/containerd/config.toml"
-wait_for 30 "containerd socket" ctr --address "$CTR_SOCK" version || { tail -20 "$STATE/logs/containerd.log" >&2; die "containerd did not start"; }
-CTR=(ctr --address "$CTR_SOCK" -n k8s.io)
-for img in pause busybox; do "${CTR[@]}" images import "$IMAGES/$img.tar" >&2; done
-log "containerd up, images imported after $(since)s"
-
 # ---------------------------------------------------------------- control plane (test/cluster/apiserver.sh)
-export CLUSTER_STATE_DIR="$CP_STATE" CLUSTER_BIN_DIR="$K8S_BIN" CLUSTER_ADDRESS="$NODE_IP" \
+# --enable-aggregator-routing: the API server reaches webhooks and aggregated APIs at their pod IPs (routed to the
+# nodes), not through a Service IP only node-local kube-proxies translate. The default tolerations decide how long
+# a pod stays bound to a NotReady/unreachable node before it is evicted (upstream's 300 s unless set).
+export CLUSTER_STATE_DIR="$CP_STATE" CLUSTER_BIN_DIR="$K8S_BIN" CLUSTER_ADDRESS="$HOST_IP" \
   CLUSTER_APISERVER_PORT="$APISERVER_PORT" CLUSTER_SERVICE_CIDR="$SERVICE_CIDR" \
-  APISERVER_EXTRA_FLAGS="--kubelet-preferred-address-types=InternalIP ${APISERVER_EXTRA_FLAGS:-}"
+  APISERVER_EXTRA_FLAGS="--kubelet-preferred-address-types=InternalIP --enable-aggregator-routing=true \
+--default-not-ready-toleration-seconds=$TOLERATION_SECONDS --default-unreachable-toleration-seconds=$TOLERATION_SECONDS ${APISERVER_EXTRA_FLAGS:-}"
 # apiserver.sh's liveness check can race the fork->exec of kube-apiserver ("kube-apiserver exited" while
 # it is starting); one stop + retry covers that.
 if ! bash "$REPO/test/cluster/apiserver.sh" start >&2; then
@@ -149,14 +117,18 @@ fi
 . "$CP_STATE/env"
 K() { "$KUBECTL" --kubeconfig="$CP_STATE/admin.kubeconfig" "$@"; }
 mint() { bash "$REPO/test/cluster/apiserver.sh" client-cert "$@" | tail -1; }
-KC_KUBELET="$(mint kubelet "system:node:$NODE_NAME" system:nodes)"
 KC_PROXY="$(mint kube-proxy system:kube-proxy)"
 KC_KCM="$(mint kube-controller-manager system:kube-controller-manager)"
 KC_SCHED="$(mint kube-scheduler system:kube-scheduler)"
 KC_ROUTER="$(mint kube-router e2e:kube-router)"
+for i in $(seq 1 "$NODES"); do
+  mkdir -p "$(node_dir "$i")"
+  # each kubelet its own identity: the Node authorizer and NodeRestriction limit it to its own node's objects
+  cp "$(mint "kubelet-$(node_name "$i")" "system:node:$(node_name "$i")" system:nodes)" "$(node_dir "$i")/kubelet.kubeconfig"
+done
 log "control plane up after $(since)s"
 
-# RBAC for the add-ons (built-in roles cover kubelet/proxy/kcm/scheduler): kube-router is a host process
+# RBAC for the add-ons (built-in roles cover kubelet/proxy/kcm/scheduler): kube-router runs on each node (node.sh)
 # with a client cert; CoreDNS and Traefik are pods bound to these roles through their ServiceAccounts
 K apply -f - >&2 <<'EOF'
 apiVersion: rbac.authorization.k8s.io/v1
@@ -192,6 +164,9 @@ EOF
 K create clusterrolebinding e2e:kube-router --clusterrole=e2e:kube-router --user=e2e:kube-router >&2
 
 # ---------------------------------------------------------------- controller-manager, scheduler
+# Node lifecycle (upstream defaults, written out; README "Node failure timeouts"): the node lifecycle controller
+# checks every 5 s and marks a node whose lease was not renewed for the grace period NotReady/Unknown (its pods
+# leave Service endpoints then); the taint-based eviction of its pods follows after their toleration (apiserver).
 start_proc kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --kubeconfig="$KC_KCM" --authentication-kubeconfig="$KC_KCM" --authorization-kubeconfig="$KC_KCM" \
   --bind-address=127.0.0.1 --secure-port=10257 --leader-elect=false \
@@ -200,81 +175,30 @@ start_proc kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --cluster-signing-cert-file="$CP_STATE/ca.crt" --cluster-signing-key-file="$CP_STATE/ca.key" \
   --allocate-node-cidrs=true --cluster-cidr="$CLUSTER_CIDR" --node-cidr-mask-size=24 \
   --service-cluster-ip-range="$SERVICE_CIDR" --configure-cloud-routes=false \
+  --node-monitor-period="$NODE_MONITOR_PERIOD" --node-monitor-grace-period="$NODE_MONITOR_GRACE_PERIOD" \
   --controllers='*,bootstrapsigner,tokencleaner' --v=1
 start_proc kube-scheduler "$K8S_BIN/kube-scheduler" \
   --kubeconfig="$KC_SCHED" --authentication-kubeconfig="$KC_SCHED" --authorization-kubeconfig="$KC_SCHED" \
   --bind-address=127.0.0.1 --secure-port=10259 --leader-elect=false --v=1
 
-# ---------------------------------------------------------------- kubelet
-# pods with dnsPolicy Default get this: the cluster DNS, nothing off the machine
-printf 'nameserver %s\n' "$DNS_IP" >"$STATE/config/resolv.conf"
-cat >"$STATE/config/kubelet.yaml" <<EOF
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-address: $NODE_IP
-port: 10250
-readOnlyPort: 0
-healthzBindAddress: 127.0.0.1
-healthzPort: 10248
-authentication:
-  anonymous: {enabled: false}
-  webhook: {enabled: true}
-  x509: {clientCAFile: $CP_STATE/ca.crt}
-authorization: {mode: Webhook}
-cgroupDriver: cgroupfs
-failCgroupV1: false
-containerRuntimeEndpoint: unix://$CTR_SOCK
-clusterDNS: [$DNS_IP]
-clusterDomain: cluster.local
-resolvConf: $STATE/config/resolv.conf
-failSwapOn: false
-serializeImagePulls: false
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
-maxPods: 110
-rotateCertificates: false
-serverTLSBootstrap: false
+# ---------------------------------------------------------------- nodes (node.sh)
+cat >"$STATE/cluster.env" <<EOF
+K8S_BIN='$K8S_BIN'
+TOOLS_BIN='$TOOLS_BIN'
+KC_PROXY='$KC_PROXY'
+KC_ROUTER='$KC_ROUTER'
+BASE_IMAGE_TARS='$IMAGES/pause.tar=e2e.local/pause:e2e $IMAGES/busybox.tar=e2e.local/busybox:e2e $COREDNS_IMAGE $TRAEFIK_IMAGE'
 EOF
-start_proc kubelet "$K8S_BIN/kubelet" --config="$STATE/config/kubelet.yaml" --kubeconfig="$KC_KUBELET" \
-  --root-dir="$STATE/kubelet" --cert-dir="$STATE/kubelet/pki" --hostname-override="$NODE_NAME" \
-  --node-ip="$NODE_IP" --v=1
+echo "$NODES" >"$STATE/nodes-count"
+for i in $(seq 1 "$NODES"); do bash "$E2E_DIR/node.sh" boot "$i" --no-wait; done
+for i in $(seq 1 "$NODES"); do bash "$E2E_DIR/node.sh" wait "$i"; done
+log "$NODES node(s) Ready after $(since)s"
 
-# ---------------------------------------------------------------- kube-proxy
-cat >"$STATE/config/kube-proxy.yaml" <<EOF
-apiVersion: kubeproxy.config.k8s.io/v1alpha1
-kind: KubeProxyConfiguration
-clientConnection: {kubeconfig: $KC_PROXY}
-mode: iptables
-hostnameOverride: $NODE_NAME
-clusterCIDR: $CLUSTER_CIDR
-bindAddress: $NODE_IP
-healthzBindAddress: 127.0.0.1:10256
-metricsBindAddress: 127.0.0.1:10249
-nodePortAddresses: [$NODE_NET]
-iptables: {localhostNodePorts: false}
-conntrack: {maxPerCore: 0}
-EOF
-start_proc kube-proxy "$K8S_BIN/kube-proxy" --config="$STATE/config/kube-proxy.yaml" --v=1
-
-wait_for 90 "node $NODE_NAME Ready" K wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s ||
-  { tail -30 "$STATE/logs/kubelet.log" >&2; die "node not Ready"; }
-log "node Ready after $(since)s"
-
-# ---------------------------------------------------------------- CoreDNS (a pod: k8s-app=kube-dns in kube-system)
-# A pod, not a host process, so NetworkPolicies that allow DNS to "pods k8s-app=kube-dns in kube-system"
-# (as the stack's do) behave as on a real cluster. Image: the Go-built binary in a one-file image.
-COREDNS_VERSION="$(basename "$(dirname "$(readlink -f "$TOOLS_BIN/coredns")")" | cut -d- -f2)"
-COREDNS_TAR="$CACHE/e2e-images/coredns-$(sha256sum "$(readlink -f "$TOOLS_BIN/coredns")" | cut -c1-16).tar"
-if [ ! -f "$COREDNS_TAR" ]; then
-  d="$(mktemp -d)"; cp "$(readlink -f "$TOOLS_BIN/coredns")" "$d/coredns"
-  python3 "$E2E_DIR/images/mkimage.py" --rootfs "$d" --ref "e2e.local/coredns:$COREDNS_VERSION" --out "$COREDNS_TAR" \
-    --entrypoint '["/coredns"]' --user 65532:65532 >&2
-  rm -rf "$d"
-fi
-"${CTR[@]}" images import "$COREDNS_TAR" >&2
-# cluster.local (+ reverse zones) from the API; every other name is NXDOMAIN: nothing is forwarded
-# off the machine. Unprivileged port 1053 in the pod; the Service maps 53 to it.
+# ---------------------------------------------------------------- CoreDNS (pods: k8s-app=kube-dns in kube-system)
+# Pods, not a host process, so NetworkPolicies that allow DNS to "pods k8s-app=kube-dns in kube-system"
+# (as the stack's do) behave as on a real cluster. Two replicas on different nodes when there are several, so
+# losing a node does not take name resolution with it.
+DNS_REPLICAS=$(( NODES > 1 ? 2 : 1 ))
 K apply -f - >&2 <<EOF
 apiVersion: v1
 kind: ServiceAccount
@@ -312,7 +236,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
 spec:
-  replicas: 1
+  replicas: $DNS_REPLICAS
   selector: {matchLabels: {k8s-app: kube-dns}}
   template:
     metadata: {labels: {k8s-app: kube-dns}}
@@ -320,9 +244,14 @@ spec:
       serviceAccountName: coredns
       priorityClassName: system-cluster-critical
       dnsPolicy: Default
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {k8s-app: kube-dns}}}
       containers:
       - name: coredns
-        image: e2e.local/coredns:$COREDNS_VERSION
+        image: ${COREDNS_IMAGE#*=}
         imagePullPolicy: Never
         args: [-conf, /etc/coredns/Corefile]
         ports:
@@ -349,12 +278,6 @@ spec:
   - {name: dns-tcp, port: 53, protocol: TCP, targetPort: 1053}
 EOF
 
-# ---------------------------------------------------------------- NetworkPolicy engine: kube-router
-start_proc kube-router "$TOOLS_BIN/kube-router" --kubeconfig="$KC_ROUTER" --hostname-override="$NODE_NAME" \
-  --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
-  --enable-ipv4=true --enable-ipv6=false --health-port=0 --metrics-port=0 \
-  --service-cluster-ip-range="$SERVICE_CIDR" --v=1
-
 # ---------------------------------------------------------------- Gateway API CRDs Traefik watches
 # /work/shared/crds has Gateway API v1.6.1 GatewayClass/Gateway/HTTPRoute/ReferenceGrant; Traefik's
 # gateway provider also lists GRPCRoutes and BackendTLSPolicies, so install those from the same release
@@ -368,21 +291,12 @@ for k in grpcroutes backendtlspolicies; do
 done
 K wait --for=condition=Established --timeout=60s crd/grpcroutes.gateway.networking.k8s.io crd/backendtlspolicies.gateway.networking.k8s.io >&2
 
-# ---------------------------------------------------------------- ingress: Traefik (a pod in ns ingress-nginx)
-# A pod, not a host process, so NetworkPolicies that admit the edge by namespace (ingress-nginx for
+# ---------------------------------------------------------------- ingress: Traefik (a DaemonSet in ns ingress-nginx)
+# Pods, not a host process, so NetworkPolicies that admit the edge by namespace (ingress-nginx for
 # Ingress-NGINX, the Gateway's namespace for Gateway API; both are "ingress-nginx" here) are exercised:
-# traffic from the host itself is always let through by kube-router. Reached from the host through a
-# NodePort that kube-proxy serves on the node IP only.
-TRAEFIK_BIN="$(readlink -f "$TOOLS_BIN/traefik")"
-TRAEFIK_VERSION="$(basename "$(dirname "$TRAEFIK_BIN")" | cut -d- -f2)"
-TRAEFIK_TAR="$CACHE/e2e-images/traefik-$(sha256sum "$TRAEFIK_BIN" | cut -c1-16).tar"
-if [ ! -f "$TRAEFIK_TAR" ]; then
-  d="$(mktemp -d)"; cp "$TRAEFIK_BIN" "$d/traefik"; mkdir -m 1777 "$d/tmp"
-  python3 "$E2E_DIR/images/mkimage.py" --rootfs "$d" --ref "e2e.local/traefik:$TRAEFIK_VERSION" --out "$TRAEFIK_TAR" \
-    --entrypoint '["/traefik"]' --user 65532:65532 >&2
-  rm -rf "$d"
-fi
-"${CTR[@]}" images import "$TRAEFIK_TAR" >&2
+# traffic from a node itself is always let through by kube-router. One per node behind a NodePort with
+# externalTrafficPolicy Local (kube-proxy answers the health check port 200 only on nodes with a ready Traefik),
+# the way ingress controllers run behind a cloud load balancer.
 K apply -f - >&2 <<EOF
 apiVersion: v1
 kind: Namespace
@@ -414,15 +328,15 @@ data:
       kubernetesIngressNGINX:
         ingressClass: nginx
         controllerClass: k8s.io/ingress-nginx
-        publishStatusAddress: ["$NODE_IP"]
+        publishStatusAddress: ["$HOST_IP"]
       kubernetesGateway:
-        statusAddress: {ip: "$NODE_IP"}
+        statusAddress: {ip: "$HOST_IP"}
 ---
 apiVersion: apps/v1
-kind: Deployment
+kind: DaemonSet
 metadata: {name: traefik, namespace: $EDGE_NS, labels: {app.kubernetes.io/name: traefik}}
 spec:
-  replicas: 1
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}
   selector: {matchLabels: {app.kubernetes.io/name: traefik}}
   template:
     metadata: {labels: {app.kubernetes.io/name: traefik}}
@@ -430,7 +344,7 @@ spec:
       serviceAccountName: traefik
       containers:
       - name: traefik
-        image: e2e.local/traefik:$TRAEFIK_VERSION
+        image: ${TRAEFIK_IMAGE#*=}
         imagePullPolicy: Never
         args: [--configFile=/etc/traefik/traefik.yaml]
         ports: [{name: web, containerPort: 8000}, {name: admin, containerPort: 8080}]
@@ -444,10 +358,45 @@ apiVersion: v1
 kind: Service
 metadata: {name: traefik, namespace: $EDGE_NS}
 spec:
-  type: NodePort
+  # LoadBalancer (no cloud controller fills in its address; HAProxy below is the load balancer): NodePorts on every
+  # node plus the health check port kube-proxy serves for externalTrafficPolicy Local (NodePort Services have none)
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  healthCheckNodePort: $EDGE_HEALTH_NODEPORT
   selector: {app.kubernetes.io/name: traefik}
   ports: [{name: web, port: 80, targetPort: 8000, nodePort: $INGRESS_NODEPORT}]
 EOF
+
+# ---------------------------------------------------------------- the edge's load balancer (host)
+# HAProxy in TCP mode on the host's bridge address, over every node's NodePort: a node is in rotation while
+# kube-proxy's health check of the edge Service answers 200 there (a ready Traefik on the node), checked every
+# second, out after 2 failures, back after 2 passes; a connection that cannot be made to one node is retried on
+# another. This stands in for a cloud load balancer (whose checks are typically 5-10 s x 2-3: its own window on
+# the loss of an edge node).
+{
+  cat <<EOF
+global
+  maxconn 4096
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+  timeout check 1s
+  retries 2
+  option redispatch
+frontend edge
+  bind $HOST_IP:$INGRESS_NODEPORT
+  default_backend nodes
+backend nodes
+  balance roundrobin
+  option httpchk GET /healthz
+  default-server check port $EDGE_HEALTH_NODEPORT inter 1s fall 2 rise 2
+EOF
+  for i in $(seq 1 "$NODES"); do echo "  server $(node_name "$i") $(node_ip "$i"):$INGRESS_NODEPORT"; done
+} >"$STATE/config/haproxy.cfg"
+haproxy -c -q -f "$STATE/config/haproxy.cfg" >&2 || die "haproxy rejects $STATE/config/haproxy.cfg"
+start_proc haproxy haproxy -db -f "$STATE/config/haproxy.cfg"
 
 # ---------------------------------------------------------------- cluster objects: classes, storage
 K apply -f - >&2 <<EOF
@@ -484,52 +433,71 @@ volumeBindingMode: WaitForFirstConsumer
 reclaimPolicy: Retain
 EOF
 # `local` PVs (not hostPath): the kubelet applies a pod's fsGroup to them, as to real block volumes, so
-# non-root workloads see the same ownership as on a cloud disk. Each starts empty, root-owned, 0755.
-for i in $(seq -w 1 "$PV_COUNT"); do
-  mkdir -p "$STATE/pv/pv-$i"; chmod 0755 "$STATE/pv/pv-$i"
-  cat <<EOF
+# non-root workloads see the same ownership as on a cloud disk. Each starts empty, root-owned, 0755, on one node's
+# disk (its dir) with node affinity to that node.
+for n in $(seq 1 "$NODES"); do
+  for i in $(seq -w 1 "$PV_COUNT"); do
+    d="$(node_dir "$n")/pv/pv-$i"
+    mkdir -p "$d"; chmod 0755 "$d"
+    cat <<EOF
 ---
 apiVersion: v1
 kind: PersistentVolume
-metadata: {name: e2e-pv-$i, labels: {cdk8s-prefect-e2e: "true"}}
+metadata: {name: e2e-pv-$n-$i, labels: {cdk8s-prefect-e2e: "true", cdk8s-prefect-e2e/node: $(node_name "$n")}}
 spec:
   storageClassName: standard
   capacity: {storage: 100Gi}
   accessModes: [ReadWriteOnce, ReadOnlyMany, ReadWriteMany]
   persistentVolumeReclaimPolicy: Retain
   volumeMode: Filesystem
-  local: {path: $STATE/pv/pv-$i}
+  local: {path: $d}
   nodeAffinity:
     required:
       nodeSelectorTerms:
-      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$NODE_NAME]}]
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [$(node_name "$n")]}]
 EOF
+  done
 done | K apply -f - >/dev/null
 
 # ---------------------------------------------------------------- readiness
-dns_ok() { busybox nslookup kubernetes.default.svc.cluster.local "$DNS_IP" 2>/dev/null | grep -q "Address: *${SERVICE_CIDR%.0.0/16}.0.1"; }
-wait_for 90 "CoreDNS via the kube-dns Service ($DNS_IP)" dns_ok ||
-  { K -n kube-system get pods -o wide >&2; K -n kube-system logs deploy/coredns --tail=20 >&2; die "cluster DNS not answering"; }
-K -n "$EDGE_NS" rollout status deploy/traefik --timeout=90s >&2 || { K -n "$EDGE_NS" logs deploy/traefik --tail=20 >&2; die "traefik not up"; }
-edge_404() { [ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$NODE_IP:$INGRESS_NODEPORT/")" = 404 ]; }
-wait_for 60 "Traefik through NodePort $NODE_IP:$INGRESS_NODEPORT" edge_404 || die "Traefik not reachable through its NodePort"
-wait_for 60 "kube-router firewall chains" iptables -w -S KUBE-ROUTER-FORWARD || { tail -20 "$STATE/logs/kube-router.log" >&2; die "kube-router not up"; }
+# DNS through the kube-dns Service from every node (each node's kube-proxy, pods possibly on another node)
+dns_ok() { in_node "$1" busybox nslookup kubernetes.default.svc.cluster.local "$DNS_IP" 2>/dev/null | grep -q "Address: *${SERVICE_CIDR%.0.0/16}.0.1"; }
+for i in $(seq 1 "$NODES"); do
+  wait_for 90 "CoreDNS via the kube-dns Service ($DNS_IP) from $(node_name "$i")" dns_ok "$i" ||
+    { K -n kube-system get pods -o wide >&2; K -n kube-system logs deploy/coredns --tail=20 >&2; die "cluster DNS not answering on $(node_name "$i")"; }
+done
+K -n "$EDGE_NS" rollout status ds/traefik --timeout=120s >&2 || { K -n "$EDGE_NS" get pods -o wide >&2; die "traefik not up"; }
+edge_404() { [ "$(curl -s -m 3 -o /dev/null -w '%{http_code}' "http://$1:$INGRESS_NODEPORT/")" = 404 ]; }
+for i in $(seq 1 "$NODES"); do
+  wait_for 60 "Traefik through the NodePort of $(node_name "$i")" edge_404 "$(node_ip "$i")" || die "Traefik not reachable on $(node_ip "$i"):$INGRESS_NODEPORT"
+done
+wait_for 60 "the edge through the load balancer $HOST_IP:$INGRESS_NODEPORT" edge_404 "$HOST_IP" || { tail -20 "$STATE/logs/haproxy.log" >&2; die "the edge LB does not answer"; }
 wait_for 60 "default ServiceAccount" K -n default get serviceaccount default || die "no default ServiceAccount"
 wait_for 60 "Gateway e2e-gateway Programmed" K -n "$EDGE_NS" wait --for=condition=Programmed gateway/e2e-gateway --timeout=2s ||
-  { K -n "$EDGE_NS" logs deploy/traefik --tail=20 >&2; die "Gateway not programmed"; }
-for p in containerd kube-controller-manager kube-scheduler kubelet kube-proxy kube-router; do
+  { K -n "$EDGE_NS" logs ds/traefik --tail=20 >&2; die "Gateway not programmed"; }
+for p in kube-controller-manager kube-scheduler haproxy; do
   alive "$p" || { tail -20 "$STATE/logs/$p.log" >&2; die "$p died"; }
 done
+for i in $(seq 1 "$NODES"); do [ "$(bash "$E2E_DIR/node.sh" status "$i")" = up ] || die "$(node_name "$i") is $(bash "$E2E_DIR/node.sh" status "$i")"; done
 
+NODE_NAMES="$(for i in $(seq 1 "$NODES"); do node_name "$i"; done | tr '\n' ' ')"
+NODE_IPS="$(for i in $(seq 1 "$NODES"); do node_ip "$i"; done | tr '\n' ' ')"
+CTR_SOCKS="$(for i in $(seq 1 "$NODES"); do node_sock "$i"; done | tr '\n' ' ')"
 cat >"$STATE/env" <<EOF
 export KUBECONFIG='$CP_STATE/admin.kubeconfig'
 export KUBECTL='$KUBECTL'
 export E2E_STATE='$STATE'
-export E2E_NODE_NAME='$NODE_NAME'
-export E2E_NODE_IP='$NODE_IP'
+export E2E_NODES='$NODES'
+export E2E_NODE_NAMES='${NODE_NAMES% }'
+export E2E_NODE_IPS='${NODE_IPS% }'
+export E2E_CTR_ADDRESSES='${CTR_SOCKS% }'
+# the first node (scripts written for one node)
+export E2E_NODE_NAME='$(node_name 1)'
+export E2E_NODE_IP='$(node_ip 1)'
+export E2E_CTR_ADDRESS='$(node_sock 1)'
+export E2E_HOST_IP='$HOST_IP'
 export E2E_DNS_IP='$DNS_IP'
-export E2E_CTR_ADDRESS='$CTR_SOCK'
-export E2E_INGRESS_URL='http://$NODE_IP:$INGRESS_NODEPORT'
+export E2E_INGRESS_URL='http://$HOST_IP:$INGRESS_NODEPORT'
 export E2E_EDGE_NAMESPACE='$EDGE_NS'
 export E2E_INGRESS_CLASS=nginx
 export E2E_GATEWAY_NAME=e2e-gateway
@@ -537,9 +505,11 @@ export E2E_GATEWAY_NAMESPACE='$EDGE_NS'
 export E2E_STORAGE_CLASS=standard
 export E2E_BUSYBOX_IMAGE=e2e.local/busybox:e2e
 export E2E_PAUSE_IMAGE=e2e.local/pause:e2e
+export E2E_NODE_MONITOR_GRACE_PERIOD='$NODE_MONITOR_GRACE_PERIOD'
+export E2E_TOLERATION_SECONDS='$TOLERATION_SECONDS'
 EOF
 T_TOTAL="$(since)"
 T_START="$(python3 -c "import time;print(round(time.time()-$T_NET,1))")"
-echo "total=$T_TOTAL start_after_build=$T_START" >"$STATE/bringup-seconds"
-log "cluster up in ${T_TOTAL}s (${T_START}s after binaries were ready); source $STATE/env"
+echo "total=$T_TOTAL start_after_build=$T_START nodes=$NODES" >"$STATE/bringup-seconds"
+log "cluster of $NODES node(s) up in ${T_TOTAL}s (${T_START}s after binaries were ready); source $STATE/env"
 echo "$STATE/env"

@@ -16,6 +16,15 @@
 #   gateway-httproute Traefik routes a Gateway API HTTPRoute host to the Service
 #   edge-networkpolicy a deny-all policy cuts the edge (Traefik pod) off, one admitting its namespace restores it
 #   statefulset-pvc   a StatefulSet volumeClaimTemplate binds, data survives a pod restart
+#   dns-every-node    from a pod on every node: a Service name and kubernetes.default resolve, an unknown name does not
+#   edge-every-node   every node's NodePort reaches its own Traefik, kube-proxy's health check of the edge Service
+#                     counts one local endpoint there, and the host's load balancer answers
+# With two nodes or more (E2E_NODES):
+#   cross-node-pods   every node's echo pod reaches every other node's echo pod at its pod IP (each answers with its
+#                     node's name, its IP is in that node's pod CIDR)
+#   cross-node-networkpolicy  an ingress policy on a pod of node 1 cuts a client on node 2 off and admits a labelled
+#                     one beside it (enforced on the destination node); an egress deny on the client (enforced on the
+#                     source node) cuts it off while its neighbour still gets through; without the policies both work
 set -uo pipefail
 ENV_FILE="${1:-${CDK8S_PREFECT_E2E_STATE:-/var/lib/cdk8s-prefect-e2e}/env}"
 [ -f "$ENV_FILE" ] || { echo "no env file $ENV_FILE: run test/e2e/cluster/up.sh first" >&2; exit 2; }
@@ -71,6 +80,26 @@ spec:
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: 8080}]
 ---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: echo}
+spec:
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: $IMG
+        imagePullPolicy: Never
+        env:
+        - {name: NODE_NAME, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+        command: [sh, -c, 'mkdir -p /tmp/www && echo "\$(hostname) \$NODE_NAME" > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www']
+        ports: [{containerPort: 8080}]
+        readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
+        $SEC
+---
 apiVersion: v1
 kind: Pod
 metadata: {name: client, labels: {role: client}}
@@ -87,8 +116,34 @@ spec:
   containers:
   - {name: c, image: $IMG, imagePullPolicy: Never, command: [sleep, "3600"], $SEC}
 EOF
+  if [ "${E2E_NODES:-1}" -ge 2 ]; then
+    # two clients on node 2 for the cross-node policy test (the server is node 1's echo pod)
+    local n2; n2="$(echo "$E2E_NODE_NAMES" | cut -d' ' -f2)"
+    K apply -n "$NS" -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: x-denied, labels: {role: x-denied}}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {kubernetes.io/hostname: $n2}
+  containers:
+  - {name: c, image: $IMG, imagePullPolicy: Never, command: [sleep, "3600"], $SEC}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: x-allowed, labels: {role: x-allowed}}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {kubernetes.io/hostname: $n2}
+  containers:
+  - {name: c, image: $IMG, imagePullPolicy: Never, command: [sleep, "3600"], $SEC}
+EOF
+    K -n "$NS" wait --for=condition=Ready pod/x-denied pod/x-allowed --timeout=120s >&2
+  fi
   K -n "$NS" rollout status deployment/web --timeout=120s >&2
+  K -n "$NS" rollout status daemonset/echo --timeout=120s >&2
   K -n "$NS" wait --for=condition=Ready pod/client pod/allowed-client --timeout=120s >&2
+  K -n "$NS" get pods -o wide >&2
 }
 
 t_pod_logs() {
@@ -304,6 +359,106 @@ EOF
   echo "data survived the pod restart (first boot: $first)" >&2
 }
 
+# echo_pods: "<pod> <node> <pod IP>" of the echo DaemonSet, one line per node
+echo_pods() { K -n "$NS" get pods -l app=echo -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\n"}{end}'; }
+echo_pod_on() { echo_pods | awk -v n="$1" '$2 == n {print $1}'; }
+echo_ip_on() { echo_pods | awk -v n="$1" '$2 == n {print $3}'; }
+get_from() { K -n "$NS" exec "$1" -- timeout 3 wget -q -O- "http://$2:8080/" 2>/dev/null </dev/null; }
+
+t_dns_every_node() {
+  local pod node svc_ip out n=0
+  svc_ip="$(K -n "$NS" get service web -o jsonpath='{.spec.clusterIP}')"
+  while read -r pod node _; do
+    # (captured before grep: under pipefail, grep -q exiting first would fail the pipe)
+    out="$(K -n "$NS" exec "$pod" -- nslookup "web.$NS.svc.cluster.local" </dev/null)"
+    grep -q "Address: *$svc_ip\$" <<<"$out" || { echo "$pod on $node: web.$NS did not resolve to $svc_ip: $out" >&2; return 1; }
+    out="$(K -n "$NS" exec "$pod" -- nslookup kubernetes.default.svc.cluster.local </dev/null)"
+    grep -q 'Address: *10\.96\.0\.1$' <<<"$out" || { echo "$pod on $node: kubernetes.default did not resolve: $out" >&2; return 1; }
+    if K -n "$NS" exec "$pod" -- nslookup "no-such-service.$NS.svc.cluster.local" >/dev/null 2>&1 </dev/null; then
+      echo "$pod on $node: a Service that does not exist resolved" >&2; return 1
+    fi
+    echo "$node ($pod): names resolve through kube-dns, an unknown one does not" >&2
+    n=$((n + 1))
+  done < <(echo_pods)
+  [ "$n" = "${E2E_NODES:-1}" ] || { echo "echo pods on $n nodes, expected ${E2E_NODES:-1}" >&2; return 1; }
+}
+
+t_edge_every_node() {
+  local node ip code health
+  for node in $E2E_NODE_NAMES; do
+    ip="$(K get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')"
+    code="$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$ip:30080/")"
+    health="$(curl -s -m 5 "http://$ip:30081/healthz")"
+    echo "$node $ip: NodePort -> HTTP $code, health check: $health" >&2
+    [ "$code" = 404 ] && grep -q '"localEndpoints": *1' <<<"$health"
+  done
+  code="$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$E2E_INGRESS_URL/")"
+  echo "load balancer $E2E_INGRESS_URL -> HTTP $code" >&2
+  [ "$code" = 404 ]
+}
+
+t_cross_node_pods() {
+  local a an b bn bip out cidr n=0
+  while read -r a an _; do
+    while read -r b bn bip; do
+      [ "$an" != "$bn" ] || continue
+      out="$(get_from "$a" "$bip")" || { echo "$a ($an) cannot reach $b ($bn) at $bip" >&2; return 1; }
+      [ "$out" = "$b $bn" ] || { echo "$a ($an) -> $bip answered '$out', expected '$b $bn'" >&2; return 1; }
+      n=$((n + 1))
+    done < <(echo_pods)
+  done < <(echo_pods)
+  # each answer came from the pod CIDR of the node it named
+  while read -r b bn bip; do
+    cidr="$(K get node "$bn" -o jsonpath='{.spec.podCIDR}')"
+    python3 -c 'import ipaddress, sys; sys.exit(ipaddress.ip_address(sys.argv[1]) not in ipaddress.ip_network(sys.argv[2]))' "$bip" "$cidr" \
+      || { echo "$b: IP $bip is not in $bn's pod CIDR $cidr" >&2; return 1; }
+  done < <(echo_pods)
+  echo "$n cross-node pod-to-pod requests answered by the right pod on the right node" >&2
+  [ "$n" = $(( E2E_NODES * (E2E_NODES - 1) )) ]
+}
+
+t_cross_node_networkpolicy() {
+  local n1 ip
+  n1="$(echo "$E2E_NODE_NAMES" | cut -d' ' -f1)"
+  ip="$(echo_ip_on "$n1")"
+  [ -n "$ip" ] || { echo "no echo pod on $n1" >&2; return 1; }
+  [ "$(K -n "$NS" get pod x-denied -o jsonpath='{.spec.nodeName}')" != "$n1" ]
+  reach() { get_from "$1" "$ip" >/dev/null; }
+  unreach() { ! reach "$1"; }
+  reach x-denied && reach x-allowed
+  echo "without a policy both clients on node 2 reach the echo pod on $n1 ($ip)" >&2
+  K apply -n "$NS" -f - >/dev/null <<'EOF'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: echo-from-x-allowed}
+spec:
+  podSelector: {matchLabels: {app: echo}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: x-allowed}}}]
+    ports: [{port: 8080, protocol: TCP}]
+EOF
+  retry 30 unreach x-denied
+  reach x-allowed
+  echo "ingress policy (enforced on $n1): x-denied cut off, x-allowed admitted" >&2
+  K -n "$NS" delete networkpolicy echo-from-x-allowed >/dev/null
+  retry 30 reach x-denied
+  K apply -n "$NS" -f - >/dev/null <<'EOF'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: x-denied-no-egress}
+spec:
+  podSelector: {matchLabels: {role: x-denied}}
+  policyTypes: [Egress]
+EOF
+  retry 30 unreach x-denied
+  reach x-allowed
+  echo "egress policy (enforced on node 2): x-denied cut off, x-allowed beside it still reaches $n1" >&2
+  K -n "$NS" delete networkpolicy x-denied-no-egress >/dev/null
+  retry 30 reach x-denied
+  echo "both reach it again once the policies are gone" >&2
+}
+
 T0=$(date +%s)
 ( set -e; setup ); setup_rc=$?
 if [ "$setup_rc" = 0 ]; then
@@ -315,6 +470,14 @@ if [ "$setup_rc" = 0 ]; then
   run_test gateway-httproute t_gateway_httproute
   run_test edge-networkpolicy t_edge_networkpolicy
   run_test statefulset-pvc t_statefulset_pvc
+  run_test dns-every-node t_dns_every_node
+  run_test edge-every-node t_edge_every_node
+  if [ "${E2E_NODES:-1}" -ge 2 ]; then
+    run_test cross-node-pods t_cross_node_pods
+    run_test cross-node-networkpolicy t_cross_node_networkpolicy
+  else
+    log "one node: cross-node-pods and cross-node-networkpolicy not run"
+  fi
 else
   log "setup failed"; K -n "$NS" get pods -o wide >&2; FAILED=$((FAILED + 1)); FAILS+=(setup)
 fi

@@ -109,12 +109,13 @@ probe_pod() {
 tcp_open_from() { local ns="$1" pod="$2" c="$3" host="$4" port="$5"; K -n "$ns" exec "$pod" ${c:+-c "$c"} -- timeout 5 bash -c "exec 3<>/dev/tcp/$host/$port" 2>/dev/null; }
 
 # stack_memory: PSS and RSS (MiB) of every process of the stack's running pods, one line per pod and a total, from
-# /proc/<pid>/smaps_rollup of the processes in each pod's memory cgroup (cgroup v1: kubepods/<qos>/pod<uid>).
+# /proc/<pid>/smaps_rollup of the processes in each pod's memory cgroup (cgroup v1: …/kubepods/<qos>/pod<uid>, under
+# the cgroup subtree of the pod's node).
 stack_memory() {
   local uid name pss rss tp=0 tr=0 p v
   while read -r name uid; do
     pss=0; rss=0
-    for p in $(find /sys/fs/cgroup/memory/kubepods -path "*pod$uid/*" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
+    for p in $(find /sys/fs/cgroup/memory -path "*/kubepods/*pod$uid/*" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
       [ -r "/proc/$p/smaps_rollup" ] || continue
       v="$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")"; pss=$((pss + ${v:-0}))
       v="$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")"; rss=$((rss + ${v:-0}))
@@ -124,3 +125,25 @@ stack_memory() {
   done < <(KN get pods --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.uid}{"\n"}{end}')
   awk -v p="$tp" -v r="$tr" 'BEGIN {printf "%-46s PSS %7.1f MiB   RSS %7.1f MiB\n", "TOTAL (stack pods)", p/1024, r/1024}'
 }
+
+# flow_load <label> <out dir> [flow-load.py options…]: the flow-run load harness (test/e2e/stack/flow-load.py, its
+# docstring has the interface) as a host client through the edge, by default with a process worker on this host.
+# Prints the harness's lines with the suite's prefix (its FIGURE line among them); returns its exit status
+# (0 measured and within the given limits, 1 a limit exceeded, 2 nothing could be measured).
+# Faults: `--fault 'SECONDS=COMMAND'`, or `flow_load_mark <out dir> <label>` from a concurrent shell.
+flow_load() {
+  local label="$1" out="$2" venv rc=0
+  shift 2
+  venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
+  edge_hosts_add
+  mkdir -p "$out"
+  ( cd "$out" && host_prefect_env && exec "$venv/bin/python" "$STACK_DIR/flow-load.py" --label "$label" --out "$out" "$@" ) \
+    >"$out/harness.log" 2>&1 &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$out/harness.log" | sed -u 's/^/[stack] /' >&2 &
+  local tailer=$!
+  wait "$pid" || rc=$?
+  wait "$tailer" 2>/dev/null || true
+  return "$rc"
+}
+flow_load_mark() { echo "$(date +%s.%N) ${*:2}" >>"$1/marks"; }

@@ -26,10 +26,18 @@
 #   failover     GETs through the edge (edge_load, ≈ 8/s) while an API pod is deleted: 0 failed, a replacement
 #                becomes Ready; prints the load's p50/p95 and every failure with its time after the delete
 #   rollout      the same load during `kubectl rollout restart` of the API: 0 failed, the rollout completes
+#   load-baseline  the flow-run load harness (test/e2e/stack/flow-load.py via flow_load): a host client through the
+#                edge creates one flow run of 20 mapped tasks every 4 s for 60 s, a process worker on the host runs them,
+#                a deployment on a 10 s interval schedule sits on a pool nobody polls; no fault: 0 lost runs, 0 errors,
+#                scheduling goes on (the control for the scenarios below)
+#   pg-delete, redis-delete, services-delete  the same load for $STACK_LOAD_SECONDS (150) with the Postgres pod, the
+#                Redis pod or the background-services pod deleted 40 s in: the single-instance data tier's honest
+#                figures (ready-gap through the edge, client-visible errors, lost runs, scheduling resumed), printed as
+#                FIGURE lines; they fail only when nothing could be measured (issue 20)
 #   upgrade      the previous Prefect release (image prefect-previous) in namespace prefect-upgrade, then re-applied
 #                with the pinned one under load: the new migrate Job runs once and completes before any new API
 #                pod is Ready, the database reaches the new Alembic head, earlier data is served, 0 failed requests
-# Env: STACK_KEEP=1 leaves the namespaces after the run (default: deleted; the main stack is also deleted before the
+# Env: STACK_LOAD_SECONDS (150) = the fault scenarios' load duration. STACK_KEEP=1 leaves the namespaces after the run (default: deleted; the main stack is also deleted before the
 # upgrade scenario's stack is applied). STACK_ONLY="boot failover …" runs only the named scenarios (the main stack's
 # need boot; upgrade needs nothing).
 set -uo pipefail
@@ -409,6 +417,27 @@ s_edge_overhead() {
       e50, e95, d50, d95, e50 / d50, e95 / d95}' >&2
 }
 
+# ------------------------------------------------------------------------------------------ faults under load
+# The flow-run load harness from the host through the edge (flow_load in lib.sh; the interface is flow-load.py's
+# docstring), its process worker on the host with 4 slots. Pool e2e-load (created by the harness).
+s_load_baseline() {
+  flow_load "load baseline (no fault)" "$WORK/load-baseline" --pool e2e-load --duration 60 \
+    --max-lost 0 --max-errors 0 --require-schedule
+}
+# fault_under_load <label> <pod>: deletes the pod 40 s into the load; the figures are the result (no limits: the
+# single-instance mode's losses are what is measured). Fails when nothing was measured or the stack did not recover.
+fault_under_load() {
+  local label="$1" pod="$2" rc=0
+  KN get pod "$pod" >/dev/null || { log "no pod $pod"; return 1; }
+  flow_load "$label" "$WORK/load-${label%% *}" --pool e2e-load --duration "${STACK_LOAD_SECONDS:-150}" \
+    --fault "40=$KUBECTL -n $NS delete pod $pod --wait=false" || rc=$?
+  retry 90 2 all_ready || { log "not ready after $label: $NOT_READY"; dump_state; return 1; }
+  [ "$rc" -lt 2 ]
+}
+s_pg_delete() { fault_under_load "pg-delete (Postgres pod deleted, single instance)" "$INSTANCE-postgres-0"; }
+s_redis_delete() { fault_under_load "redis-delete (Redis pod deleted, single instance)" "$INSTANCE-redis-0"; }
+s_services_delete() { fault_under_load "services-delete (background-services pod deleted)" "$(pod_of background-services)"; }
+
 # ------------------------------------------------------------------------------------------------ upgrade
 # Install the previous Prefect release (test/e2e/stack/upgrade.yaml with PREFECT_PREVIOUS_VERSION, in its own
 # namespace), then re-apply with the pinned release under load through the edge. The new release's migrate Job runs
@@ -510,8 +539,12 @@ if [ "$booted" = 1 ]; then
   run_scenario edge-overhead s_edge_overhead
   run_scenario failover s_failover
   run_scenario rollout s_rollout
+  run_scenario load-baseline s_load_baseline
+  run_scenario pg-delete s_pg_delete
+  run_scenario redis-delete s_redis_delete
+  run_scenario services-delete s_services_delete
 else
-  skip "front-door flow-run process-worker isolation events-across-replicas monitoring backup-restore edge-overhead failover rollout" "the stack did not boot"
+  skip "front-door flow-run process-worker isolation events-across-replicas monitoring backup-restore edge-overhead failover rollout load-baseline pg-delete redis-delete services-delete" "the stack did not boot"
 fi
 # Its own namespace and stack, after the main stack is gone (a 2-core node) unless STACK_KEEP=1.
 [ "${STACK_KEEP:-0}" = 1 ] || K delete namespace "$NS" --wait=true --timeout=180s >/dev/null 2>&1
