@@ -9,7 +9,8 @@ A stopped (SIGSTOP) or hung event loop stops those writes.
 
   1. find the services process in this container via /proc (cmdline `prefect server services start|manager`);
      none -> exit 1. State T (stopped/traced) or Z (zombie) -> exit 1.
-  2. read ZSCORE <docket>:workers <hostname>#<pid> from the Docket Redis (PREFECT_SERVER_DOCKET_URL, else
+  2. read ZSCORE <docket>:workers <hostname>#<pid> from the Docket Redis (PREFECT_SERVER_DOCKET_URL; for a
+     redis+sentinel:// URL the primary the Sentinels name now; else
      Prefect's settings); heartbeat older than --max-age (default 30 s) -> exit 1.
   3. Redis unreachable -> exit 0 with a warning: a dependency outage is not a hang, and restarting this
      container would not fix Redis. Postgres is never touched, so a Postgres outage cannot fail it.
@@ -65,6 +66,16 @@ def docket_url() -> str:
     return url
 
 
+def redis_client(url: str):
+    """A client of the Docket Redis; for a Sentinel URL (redis+sentinel://…), of the primary the Sentinels name now."""
+    import redis
+    if url.partition("://")[0].lower() in ("redis+sentinel", "rediss+sentinel"):
+        # The URL grammar Prefect and Docket accept (prefect-redis >= 0.3.0); redis-py alone does not parse it.
+        from prefect_redis.connection import redis_from_url
+        return redis_from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-age", type=float, default=30.0, help="max heartbeat age in seconds")
@@ -97,7 +108,7 @@ def main() -> int:
 
     member = f"{socket.gethostname()}#{pid}"
     try:
-        r = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        r = redis_client(url)
         scores = [r.zscore(Docket(name=n, url=url).workers_set, member) for n in DOCKET_NAMES]
         redis_uptime = float(r.info("server").get("uptime_in_seconds", 1e9))
     except redis.RedisError as exc:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the node add-ons of the e2e cluster from the Go module proxy, cached by content.
 #
-#   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: all three)
+#   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik|cloudnative-pg ...]   (default: the first three,
+#   the cluster's own add-ons; cloudnative-pg is the PostgreSQL operator of the stack's HA mode, built on demand)
 #
 # Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content). Patches in
 # tools/<name>/patches/*.patch (upstream fixes backported) are applied to a copy of the tool's module, which the
@@ -25,6 +26,7 @@ pkg_of() {
     coredns) echo github.com/coredns/coredns ;;
     kube-router) echo github.com/cloudnativelabs/kube-router/v2/cmd/kube-router ;;
     traefik) echo github.com/traefik/traefik/v3/cmd/traefik ;;
+    cloudnative-pg) echo github.com/cloudnative-pg/cloudnative-pg/cmd/manager ;;
     *) log "unknown tool $1"; exit 2 ;;
   esac
 }
@@ -33,6 +35,7 @@ modpath_of() {
     coredns) echo github.com/coredns/coredns ;;
     kube-router) echo github.com/cloudnativelabs/kube-router/v2 ;;
     traefik) echo github.com/traefik/traefik/v3 ;;
+    cloudnative-pg) echo github.com/cloudnative-pg/cloudnative-pg ;;
   esac
 }
 ldflags_of() { # <tool> <version>
@@ -40,6 +43,8 @@ ldflags_of() { # <tool> <version>
     coredns) echo "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$2" ;;
     kube-router) echo "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$2" ;;
     traefik) echo "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$2 -X github.com/traefik/traefik/v3/pkg/version.Codename=e2e" ;;
+    # (its own Makefile's flags: the operator reports buildVersion without the "v")
+    cloudnative-pg) echo "-s -w -X github.com/cloudnative-pg/cloudnative-pg/pkg/versions.buildVersion=${2#v} -X github.com/cloudnative-pg/cloudnative-pg/pkg/versions.buildCommit=$2" ;;
   esac
 }
 

@@ -387,7 +387,7 @@ class Load:
         if sched is None:
             resumed = f"no (no new run within {self.a.schedule_wait:.0f} s)"
         else:
-            resumed = f"yes (+{sched:.0f} s after {'ready was back' if marks else 'the load started'})"
+            resumed = f"yes (+{sched:.0f} s after {'the load started' if not marks else 'ready was back' if gap > 0 else 'the fault'})"
         lost_states = ", ".join(sorted({str(r.get("state")) for r in lost}))
         print(f"FIGURE {self.a.label}: ready-gap {gap:.1f} s ({summary['ready_failed_samples']}/{len(self.ready)} samples "
               f"not 200) | creations {len(created)}/{len(self.runs)} ok, {len(failed)} errors{' (' + errs + ')' if errs else ''}"

@@ -129,21 +129,26 @@ stack_memory() {
 # flow_load <label> <out dir> [flow-load.py options…]: the flow-run load harness (test/e2e/stack/flow-load.py, its
 # docstring has the interface) as a host client through the edge, by default with a process worker on this host.
 # Prints the harness's lines with the suite's prefix (its FIGURE line among them); returns its exit status
-# (0 measured and within the given limits, 1 a limit exceeded, 2 nothing could be measured).
-# Faults: `--fault 'SECONDS=COMMAND'`, or `flow_load_mark <out dir> <label>` from a concurrent shell.
+# (0 measured and within the given limits, 1 a limit exceeded, 2 nothing could be measured or no FIGURE line).
+# Faults: `--fault 'SECONDS=COMMAND'` (kubectl is on the PATH of COMMAND), or `flow_load_mark <out dir> <label>`
+# from a concurrent shell. STACK_ARTIFACTS=<dir>: a copy of the out dir (runs.tsv, ready.tsv, worker.log…) is kept there.
 flow_load() {
-  local label="$1" out="$2" venv rc=0
+  local label="$1" out="$2" venv rc=0 kdir
   shift 2
+  kdir="$(dirname "$KUBECTL")"
   venv="$(bash "$REPO/test/worker/prefect-venv.sh" | tail -1)"
   edge_hosts_add
   mkdir -p "$out"
-  ( cd "$out" && host_prefect_env && exec "$venv/bin/python" "$STACK_DIR/flow-load.py" --label "$label" --out "$out" "$@" ) \
-    >"$out/harness.log" 2>&1 &
+  : >"$out/harness.log"   # before the tail below starts
+  ( cd "$out" && host_prefect_env && export PATH="$kdir:$PATH" \
+      && exec "$venv/bin/python" "$STACK_DIR/flow-load.py" --label "$label" --out "$out" "$@" ) >"$out/harness.log" 2>&1 &
   local pid=$!
   tail -n +1 -f --pid="$pid" "$out/harness.log" | sed -u 's/^/[stack] /' >&2 &
   local tailer=$!
   wait "$pid" || rc=$?
   wait "$tailer" 2>/dev/null || true
+  if [ -n "${STACK_ARTIFACTS:-}" ]; then mkdir -p "$STACK_ARTIFACTS" && cp -r "$out" "$STACK_ARTIFACTS/"; fi
+  grep -q '^FIGURE ' "$out/harness.log" || { log "flow_load $label: no FIGURE line (exit $rc)"; [ "$rc" -ge 2 ] || rc=2; }
   return "$rc"
 }
 flow_load_mark() { echo "$(date +%s.%N) ${*:2}" >>"$1/marks"; }
