@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Build the node add-ons of the e2e cluster from the Go module proxy, cached by content.
+# Build the node add-ons of the e2e cluster (and the monitoring of test/e2e/monitoring) from the Go module proxy,
+# cached by content.
 #
-#   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: all three)
+#   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: these three)
+#   bash test/e2e/cluster/build-tools.sh prometheus-operator prometheus-config-reloader prometheus alertmanager kube-state-metrics
 #
-# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content). Patches in
+# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content); the five
+# monitoring tools share one, tools/monitoring/, so their common dependencies resolve to one version each and are
+# compiled once. Patches in
 # tools/<name>/patches/*.patch (upstream fixes backported) are applied to a copy of the tool's module, which the
 # build uses through a replace in a scratch copy of the wrapper.
 # Cache: ${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/e2e-tools/<name>-<version>-<sha256 of
@@ -25,6 +29,11 @@ pkg_of() {
     coredns) echo github.com/coredns/coredns ;;
     kube-router) echo github.com/cloudnativelabs/kube-router/v2/cmd/kube-router ;;
     traefik) echo github.com/traefik/traefik/v3/cmd/traefik ;;
+    prometheus-operator) echo github.com/prometheus-operator/prometheus-operator/cmd/operator ;;
+    prometheus-config-reloader) echo github.com/prometheus-operator/prometheus-operator/cmd/prometheus-config-reloader ;;
+    prometheus) echo github.com/prometheus/prometheus/cmd/prometheus ;;
+    alertmanager) echo github.com/prometheus/alertmanager/cmd/alertmanager ;;
+    kube-state-metrics) echo k8s.io/kube-state-metrics/v2 ;;
     *) log "unknown tool $1"; exit 2 ;;
   esac
 }
@@ -33,6 +42,31 @@ modpath_of() {
     coredns) echo github.com/coredns/coredns ;;
     kube-router) echo github.com/cloudnativelabs/kube-router/v2 ;;
     traefik) echo github.com/traefik/traefik/v3 ;;
+    prometheus-operator|prometheus-config-reloader) echo github.com/prometheus-operator/prometheus-operator ;;
+    prometheus) echo github.com/prometheus/prometheus ;;
+    alertmanager) echo github.com/prometheus/alertmanager ;;
+    kube-state-metrics) echo k8s.io/kube-state-metrics/v2 ;;
+  esac
+}
+moddir_of() {
+  case "$1" in
+    prometheus-operator|prometheus-config-reloader|prometheus|alertmanager|kube-state-metrics) echo monitoring ;;
+    *) echo "$1" ;;
+  esac
+}
+# Build tags: Prometheus with only the Kubernetes service discovery the operator's configuration uses (its
+# remove_all_sd/enable_<name>_sd tags; the other SD plugins' SDKs are most of its build time).
+tags_of() {
+  case "$1" in
+    prometheus) echo remove_all_sd,enable_kubernetes_sd ;;
+  esac
+}
+# The version the binary reports, as its release builds set it (Prometheus 3.x is Go module v0.3xx.y).
+release_of() { # <tool> <module version>
+  case "$1" in
+    prometheus) local v="${2#v0.}"; echo "3.$((${v%%.*} - 300)).${v#*.}" ;;
+    kube-state-metrics) echo "$2" ;;
+    *) echo "${2#v}" ;;
   esac
 }
 ldflags_of() { # <tool> <version>
@@ -40,6 +74,7 @@ ldflags_of() { # <tool> <version>
     coredns) echo "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$2" ;;
     kube-router) echo "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$2" ;;
     traefik) echo "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$2 -X github.com/traefik/traefik/v3/pkg/version.Codename=e2e" ;;
+    *) echo "-s -w -X github.com/prometheus/common/version.Version=$(release_of "$1" "$2") -X github.com/prometheus/common/version.Branch=HEAD" ;;
   esac
 }
 
@@ -49,12 +84,14 @@ mkdir -p "$OUT"
 exec 9>"$CACHE/.build.lock"
 flock 9
 for t in "$@"; do
-  mod="$HERE/tools/$t"
+  pkg="$(pkg_of "$t")"
+  mod="$HERE/tools/$(moddir_of "$t")"
   ver="$(cd "$mod" && go list -m -f '{{.Version}}' "$(modpath_of "$t")")"
   [ -n "$ver" ] || { log "cannot read version of $t from $mod/go.mod"; exit 1; }
   ld="$(ldflags_of "$t" "$ver")"
+  tags="$(tags_of "$t")"
   patches=("$mod"/patches/*.patch); [ -e "${patches[0]}" ] || patches=()
-  key="$({ cat "$mod/go.mod" "$mod/go.sum" "${patches[@]}"; echo "$GO_VERSION $CGO_ENABLED -trimpath $ld"; } | sha256sum | cut -c1-16)"
+  key="$({ cat "$mod/go.mod" "$mod/go.sum" "${patches[@]}"; echo "$GO_VERSION $CGO_ENABLED -trimpath $ld${tags:+ -tags $tags}"; } | sha256sum | cut -c1-16)"
   dir="$CACHE/e2e-tools/$t-$ver-$key"
   if [ ! -x "$dir/$t" ]; then
     mkdir -p "$dir"
@@ -69,7 +106,7 @@ for t in "$@"; do
       cp "$mod/go.mod" "$mod/go.sum" "$src/"
       (cd "$src" && go mod edit -replace "$(modpath_of "$t")=./module")
     fi
-    (cd "$src" && go build -trimpath -ldflags "$ld" -o "$dir/$t.tmp.$$" "$(pkg_of "$t")")
+    (cd "$src" && go build -trimpath ${tags:+-tags "$tags"} -ldflags "$ld" -o "$dir/$t.tmp.$$" "$pkg")
     mv -f "$dir/$t.tmp.$$" "$dir/$t"
     [ "$src" = "$mod" ] || rm -rf "$src"
     log "built $t in $(( $(date +%s) - t0 ))s"
