@@ -3,7 +3,8 @@
 // proxy, in one module so that shared dependencies (client-go, prometheus/common, …) are compiled once.
 // Versions: operator v0.93.0 (its CRDs are ../shared/crds); Prometheus v0.313.5 = 3.13.5, the long-term-support line
 // the operator defaults to (its compatibility matrix ends at v3.13.1): v0.316.0 (3.16) cannot share this module,
-// it needs automemlimit v1.0.0, whose API drops the SetGoMemLimitWithOpts the operator calls; Alertmanager v0.35.0;
+// it needs automemlimit v1.0.0, whose API drops the SetGoMemLimitWithOpts the operator calls; Alertmanager v0.33.1,
+// the operator's DefaultAlertmanagerVersion: v0.35.0 removed the config.HostPort its pkg/alertmanager compiles against;
 // kube-state-metrics v2.18.0 (the proxy serves this version, not its version list). Bump: `go get -tool
 // <module>/<cmd>@<version>` here, `go mod tidy`, then test/e2e/monitoring/install.sh builds and images it.
 module cdk8s-prefect-stack/test/e2e/cluster/tools/monitoring
@@ -23,10 +24,6 @@ require (
 	cloud.google.com/go/auth v0.20.0 // indirect
 	cloud.google.com/go/auth/oauth2adapt v0.2.8 // indirect
 	cloud.google.com/go/compute/metadata v0.9.0 // indirect
-	connectrpc.com/connect v1.21.1 // indirect
-	connectrpc.com/cors v0.1.0 // indirect
-	connectrpc.com/grpchealth v1.5.0 // indirect
-	connectrpc.com/grpcreflect v1.3.1 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/azcore v1.22.0 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/azidentity v1.14.0 // indirect
 	github.com/Azure/azure-sdk-for-go/sdk/internal v1.12.0 // indirect
@@ -68,9 +65,11 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/blang/semver/v4 v4.0.0 // indirect
 	github.com/buger/jsonparser v1.1.2 // indirect
+	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cncf/xds/go v0.0.0-20260202195803-dba9d589def2 // indirect
+	github.com/coder/quartz v0.3.1 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
 	github.com/containerd/errdefs/pkg v0.3.0 // indirect
 	github.com/coreos/go-systemd/v22 v22.7.0 // indirect
@@ -219,7 +218,7 @@ require (
 	github.com/prometheus-operator/prometheus-operator v0.93.0 // indirect
 	github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring v0.93.0 // indirect
 	github.com/prometheus-operator/prometheus-operator/pkg/client v0.93.0 // indirect
-	github.com/prometheus/alertmanager v0.35.0 // indirect
+	github.com/prometheus/alertmanager v0.33.1 // indirect
 	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_golang/exp v0.0.0-20260602051030-3537b20ac86b // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
