@@ -5,10 +5,10 @@
 #   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: these three)
 #   bash test/e2e/cluster/build-tools.sh prometheus-operator prometheus-config-reloader prometheus alertmanager kube-state-metrics
 #
-# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content); the five
+# Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content); four
 # monitoring tools share one, tools/monitoring/, so their common dependencies resolve to one version each and are
-# compiled once. Patches in
-# tools/<name>/patches/*.patch (upstream fixes backported) are applied to a copy of the tool's module, which the
+# compiled once. Patches in tools/<name>/patches/*.patch (tools/monitoring/patches/<name>/*.patch for those four;
+# upstream fixes backported, or what a module lacks to compile) are applied to a copy of the tool's module, which the
 # build uses through a replace in a scratch copy of the wrapper.
 # Cache: ${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/e2e-tools/<name>-<version>-<sha256 of
 # go.mod + go.sum + patches + go version + flags>/<name>. A warm run builds nothing.
@@ -50,7 +50,7 @@ modpath_of() {
 }
 moddir_of() {
   case "$1" in
-    prometheus-operator|prometheus-config-reloader|prometheus|alertmanager|kube-state-metrics) echo monitoring ;;
+    prometheus-operator|prometheus-config-reloader|prometheus|alertmanager) echo monitoring ;;
     *) echo "$1" ;;
   esac
 }
@@ -90,7 +90,9 @@ for t in "$@"; do
   [ -n "$ver" ] || { log "cannot read version of $t from $mod/go.mod"; exit 1; }
   ld="$(ldflags_of "$t" "$ver")"
   tags="$(tags_of "$t")"
-  patches=("$mod"/patches/*.patch); [ -e "${patches[0]}" ] || patches=()
+  # Patches of a tool: tools/<name>/patches/, or tools/<module>/patches/<name>/ in a shared module.
+  pdir="$mod/patches"; [ "$(moddir_of "$t")" = "$t" ] || pdir="$mod/patches/$t"
+  patches=("$pdir"/*.patch); [ -e "${patches[0]}" ] || patches=()
   key="$({ cat "$mod/go.mod" "$mod/go.sum" "${patches[@]}"; echo "$GO_VERSION $CGO_ENABLED -trimpath $ld${tags:+ -tags $tags}"; } | sha256sum | cut -c1-16)"
   dir="$CACHE/e2e-tools/$t-$ver-$key"
   if [ ! -x "$dir/$t" ]; then
@@ -99,7 +101,8 @@ for t in "$@"; do
     log "building $t $ver -> $dir/$t"
     src="$mod"
     if [ "${#patches[@]}" -gt 0 ]; then
-      src="$(mktemp -d)"; trap 'rm -rf "$src"' EXIT
+      # The trap names this scratch directory, not $src: $src is the wrapper module itself for unpatched tools.
+      scratch="$(mktemp -d)"; src="$scratch"; trap 'rm -rf "$scratch"' EXIT
       moddir="$(cd "$mod" && go mod download -json "$(modpath_of "$t")@$ver" | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')"
       cp -r "$moddir" "$src/module" && chmod -R u+w "$src/module"
       for p in "${patches[@]}"; do log "patching $t: $(basename "$p")"; git -C "$src/module" apply "$p"; done
