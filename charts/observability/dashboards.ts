@@ -272,7 +272,8 @@ export function dashboardJson(d: DashboardSpec): Record<string, unknown> {
     refresh: '1m',
     timezone: 'browser',
     templating: {
-      list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', current: {}, hide: 0, refresh: 1, regex: '', options: [] }],
+      // No `current`: Grafana's schema requires text and value in it; without it Grafana picks the default datasource.
+      list: [{ name: 'datasource', label: 'Prometheus', type: 'datasource', query: 'prometheus', hide: 0, refresh: 1, regex: '', options: [] }],
     },
     annotations: { list: [] },
     panels,

@@ -3,7 +3,8 @@
 #  - promtool 2.42 from Debian's `prometheus` package: `check rules` and `test rules` (the issue's tool);
 #  - promtool v3.7.3 built from the Go module proxy (cached): `check config` of the bundled prometheus.yml, since
 #    Debian's build has no Kubernetes service discovery, and the rules once more at the bundled image's version;
-#  - the PromQL parser of Prometheus' web UI (npm, pinned in tools/package-lock.json) for the metric-name check.
+#  - the PromQL parser of Prometheus' web UI (npm, pinned in tools/package-lock.json) for the metric-name check;
+#  - Grafana's published schema types (@grafana/schema, @grafana/grafana-foundation-sdk; same lock) for the dashboards.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 if ! command -v promtool >/dev/null 2>&1; then
@@ -17,7 +18,8 @@ if ! command -v promtool >/dev/null 2>&1; then
     exit 1
   fi
 fi
-if [ ! -d "$here/tools/node_modules/@prometheus-io/lezer-promql" ]; then
+if [ ! -d "$here/tools/node_modules/@prometheus-io/lezer-promql" ] || [ ! -d "$here/tools/node_modules/@grafana/schema" ] \
+  || [ ! -d "$here/tools/node_modules/@grafana/grafana-foundation-sdk" ]; then
   npm ci --prefix "$here/tools" --no-audit --no-fund --loglevel=error
 fi
 "$here/promtool/build.sh" >/dev/null
