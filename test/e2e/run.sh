@@ -31,7 +31,8 @@ if [ "${E2E_IMPORT_IMAGES:-$([ "${#suites[@]}" -gt 0 ] && echo 1 || echo 0)}" = 
 fi
 if [ "${E2E_SKIP_SMOKE:-0}" != 1 ]; then bash "$HERE/smoke/smoke.sh" "$ENV_FILE" || rc=1; fi
 for s in "${suites[@]}"; do
-  echo "== suite $(basename "$s")" >&2
+  echo "== suite $(basename "$s") $(date -u +%H:%M:%S)" >&2
   bash "$s" "$ENV_FILE" || rc=1
 done
+echo "== e2e done $(date -u +%H:%M:%S), rc $rc" >&2
 exit "$rc"

@@ -139,6 +139,14 @@ edge_failures() {
   awk -v t0="$2" '{n++} $2 != 200 {f++; if (!a) a = $1; b = $1} END {
     if (f) printf "%d failed of %d, first +%.1f s, last +%.1f s", f, n, a - t0, b - t0; else printf "0 failed of %d", n}' "$1"
 }
+# traefik_failures <t0> <label>: the edge's own access-log lines of the answers that were not 2xx since t0 (which
+# backend, how long, from which node's Traefik): where a failure came from, when one did
+traefik_failures() {
+  local since_s; since_s="$(awk -v a="$1" -v b="$(date +%s)" 'BEGIN {printf "%d", b - a + 5}')"
+  K -n "$E2E_EDGE_NAMESPACE" get pods -l app.kubernetes.io/name=traefik -o name 2>/dev/null | while read -r p; do
+    K -n "$E2E_EDGE_NAMESPACE" logs "$p" --since="${since_s}s" 2>/dev/null | awk -v p="${p#pod/}" -v l="$2" '$9 !~ /^2/ && / HTTP\// {print "[nodes] " l ": edge " p ": " $0}'
+  done | tail -20 >&2
+}
 # longest_dark <load file> <t0>: the longest stretch after t0 without a successful request, seconds
 longest_dark() {
   awk -v t0="$2" '$1 >= t0 && $2 == 200 {if (last && $1 - last > m) m = $1 - last; last = $1} $1 >= t0 && !last {last = t0} END {printf "%.1f", m}' "$1"
@@ -209,7 +217,10 @@ s_drain() {
   sleep 20
   t0=$(date +%s.%N)
   echo "$t0 drain $target" >>"$out/marks" 2>/dev/null || true
-  K drain "$target" --ignore-daemonsets --delete-emptydir-data --timeout=300s >"$WORK/drain.log" 2>&1 || rc=$?
+  # each line of kubectl drain stamped with its time after t0 (to set the failures beside the evictions)
+  K drain "$target" --ignore-daemonsets --delete-emptydir-data --timeout=300s 2>&1 \
+    | while IFS= read -r line; do echo "+$(since "$t0") s $line"; done >"$WORK/drain.log"
+  rc="${PIPESTATUS[0]}"
   local t_drained; t_drained="$(since "$t0")"
   retry 120 2 whole_off "$target" || rc=1
   local t_ready; t_ready="$(since "$t0")"
@@ -219,7 +230,8 @@ s_drain() {
   sed 's/^/[nodes] drain: /' "$WORK/drain.log" | grep -v 'ignoring DaemonSet' | tail -12 >&2
   min_ready="$(awk -v t0="$t0" '$1 >= t0 {print $2}' "$WORK/drain-ready" | sort -n | head -1)"
   log "FIGURE drain of $target: drained in $t_drained s, all Ready on the other nodes after $t_ready s, fewest API pods Ready during it: $min_ready of $REPLICAS"
-  log "FIGURE drain under load through the edge: $(edge_failures "$WORK/drain-edge" "$t0"); $(load_summary "$WORK/drain-edge" "$t0" | cut -d'[' -f1)"
+  log "FIGURE drain under load through the edge: $(edge_failures "$WORK/drain-edge" "$t0"); $(load_summary "$WORK/drain-edge" "$t0")"
+  traefik_failures "$t0" drain
   placement_figure "after the drain of $target"
   local fl=0; flow_load_wait "$out" || fl=$?
   [ "$rc" = 0 ] || { log "the drain or the recovery failed"; return 1; }
@@ -287,6 +299,7 @@ s_node_loss() {
   t_ev="$(first_sample "$WORK/loss-samples" '$4 == 0' "$t0")"
   log "FIGURE node loss of $target: NotReady after $t_nr s (grace ${GRACE} s), its API endpoint out of the Service after $t_ep s, its pods evicted after $t_ev s (toleration ${TOLERATION} s), $REPLICAS API replicas Ready on the other nodes after $t_whole s"
   log "FIGURE node loss under load through the edge: $(edge_failures "$WORK/loss-edge" "$t0"); longest stretch without an answer $(longest_dark "$WORK/loss-edge" "$t0") s; $(load_summary "$WORK/loss-edge" "$t0" | cut -d'[' -f1)"
+  traefik_failures "$t0" "node loss"
   awk -v t0="$t0" '$2 != 200 {printf "%s@+%.0f\n", $2, $1 - t0}' "$WORK/loss-edge" | awk -F@ '{c[$1]++} END {for (k in c) printf "[nodes] node loss: %d × HTTP %s\n", c[k], (k == "000" ? "000 (no answer in 5 s)" : k)}' >&2
   placement_figure "after the loss of $target"
   local fl=0; flow_load_wait "$out" || fl=$?
@@ -311,7 +324,8 @@ EOF
   # node), and none failed once the dead replica was out of the endpoints
   awk -v d="$(longest_dark "$WORK/loss-edge" "$t0")" 'BEGIN {exit !(d <= 15)}' || { log "the edge went dark for more than 15 s"; return 1; }
   [ "$t_ep" != never ] || { log "the lost replica never left the endpoints"; return 1; }
-  local late; late="$(awk -v t="$(awk -v a="$t0" -v b="$t_ep" 'BEGIN {print a + b + 5}')" '$1 > t && $2 != 200' "$WORK/loss-edge" | wc -l)"
+  # (one awk: an epoch passed through awk's print comes back as 1.765e+09 and every sample is "after" it)
+  local late; late="$(awk -v t0="$t0" -v ep="$t_ep" '$1 > t0 + ep + 5 && $2 != 200' "$WORK/loss-edge" | wc -l)"
   [ "$late" = 0 ] || { log "$late requests failed after the lost replica left the endpoints"; return 1; }
 }
 
