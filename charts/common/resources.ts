@@ -39,8 +39,12 @@ export function resolveResources(field: string, given: ResourcesProps | undefine
   const limits: ResourceAmounts = { ...defaults.limits, ...given?.limits };
   const out = { requests: {} as Record<string, k8s.Quantity>, limits: {} as Record<string, k8s.Quantity> };
   for (const kind of Object.keys(KEYS) as Array<keyof typeof KEYS>) {
-    const request = requests[kind];
     const limit = limits[kind];
+    if (limit !== undefined) checkQuantity(`${field}.limits.${kind}`, limit);
+    // a default request above a limit the user lowered follows the limit (as Kubernetes fills an absent request
+    // from the limit); a request the user wrote above it is their error
+    const defaulted = given?.requests?.[kind] === undefined && limit !== undefined && requests[kind] !== undefined && quantityValue(requests[kind]!) > quantityValue(limit);
+    const request = defaulted ? limit : requests[kind];
     if (request !== undefined) out.requests[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.requests.${kind}`, request));
     if (limit !== undefined) out.limits[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.limits.${kind}`, limit));
     if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit)) {

@@ -58,6 +58,17 @@ function describe(e: ErrorObject, key: string): string {
   }
 }
 
+/** A key path as the constructs' errors name it: `scheduling.tolerations[0].operator` (list items by index). */
+function fieldName(config: unknown, keyPath: string[]): string {
+  let node = config as any;
+  let name = '';
+  for (const k of keyPath) {
+    name += Array.isArray(node) ? `[${k}]` : name ? `.${k}` : k;
+    node = node?.[k];
+  }
+  return name;
+}
+
 /**
  * Checks a parsed configuration against the schema: unknown keys, wrong types and missing required keys, each
  * reported with its dotted key (and line, when known). Value rules (quantities, host names, versions, …) are the
@@ -71,7 +82,7 @@ export function validateConfig(config: unknown, where: (keyPath: string[]) => st
   const lines = [...new Set(errors.map((e) => {
     const keyPath = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
     const extra = (e.params as { additionalProperty?: string }).additionalProperty;
-    return `${where(extra ? [...keyPath, extra] : keyPath)}${describe(e, keyPath.join('.'))}`;
+    return `${where(extra ? [...keyPath, extra] : keyPath)}${describe(e, fieldName(config, keyPath))}`;
   }))];
   throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }

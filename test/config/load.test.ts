@@ -38,6 +38,7 @@ describe('configuration file', () => {
     ['unknown top-level key', 'apii:\n  replicas: 2\n', 'apii', /unknown key; did you mean "api"\?/],
     ['unknown nested key', 'api:\n  replica: 2\n', 'api.replica', /did you mean "replicas"\?/],
     ['wrong type', 'api:\n  replicas: "three"\n', 'api.replicas', /must be of type number/],
+    ['list item named by index, as the constructs name it', 'scheduling:\n  tolerations:\n    - {key: k, operator: In}\n', 'scheduling.tolerations[0].operator', /must be one of "Equal", "Exists"/],
     ['replicas below 1', 'api:\n  replicas: 0\n', 'api.replicas', /whole number between 1 and 100/],
     ['fractional replicas', 'api:\n  replicas: 1.5\n', 'api.replicas', /whole number/],
     ['decimal-unit memory', 'api:\n  resources:\n    limits:\n      memory: 10GB\n', 'api.resources.limits.memory', /did you mean "10Gi"\?/],
