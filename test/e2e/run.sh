@@ -4,7 +4,9 @@
 #   E2E_NODES=1          one node: the fast path (suites that need several nodes say so and run nothing)
 #   E2E_KEEP_CLUSTER=1   leave the cluster running afterwards (bash test/e2e/cluster/down.sh to stop it)
 #   E2E_SKIP_SMOKE=1     skip the smoke tests
-#   E2E_SUITES="stack …" run only these suites of test/e2e/suites/ (default: all)
+#   E2E_SUITES="stack …" run only these suites of test/e2e/suites/ (default: all but the fault suites)
+#   E2E_FAULTS=1         the fault scenarios too (npm run test:e2e:faults): the data tier's (stack.sh, nodes.sh) and
+#                        the fault suites (cnpg.sh); CI leaves them out to fit its time (README "Tests")
 #   E2E_IMPORT_IMAGES=0|1  import the stack's images (test/e2e/images/import.sh, built + cached there) into
 #                        the node's containerd; default: 1 when there is a suite in test/e2e/suites/
 set -uo pipefail
@@ -20,7 +22,12 @@ ENV_FILE="$(bash "$HERE/cluster/up.sh" | tail -1)" && [ -f "$ENV_FILE" ] || { ec
 rc=0
 # every suite; nodes.sh (it stops and reboots nodes) after the others
 suites=()
-wanted() { [ -z "${E2E_SUITES:-}" ] || tr ' ' '\n' <<<"$E2E_SUITES" | grep -qxF -- "$(basename "$1" .sh)"; }
+FAULT_SUITES="cnpg"
+wanted() {
+  local n; n="$(basename "$1" .sh)"
+  if [ -n "${E2E_SUITES:-}" ]; then tr ' ' '\n' <<<"$E2E_SUITES" | grep -qxF -- "$n"; return; fi
+  [ "${E2E_FAULTS:-0}" = 1 ] || ! tr ' ' '\n' <<<"$FAULT_SUITES" | grep -qxF -- "$n"
+}
 for s in "$HERE"/suites/*.sh; do [ -f "$s" ] && [ "$(basename "$s")" != nodes.sh ] && wanted "$s" && suites+=("$s"); done
 [ -f "$HERE/suites/nodes.sh" ] && wanted "$HERE/suites/nodes.sh" && suites+=("$HERE/suites/nodes.sh")
 if [ "${E2E_IMPORT_IMAGES:-$([ "${#suites[@]}" -gt 0 ] && echo 1 || echo 0)}" = 1 ]; then
