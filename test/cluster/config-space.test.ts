@@ -6,7 +6,7 @@ import { Testing } from 'cdk8s';
 import fc from 'fast-check';
 import { PrefectStack, PrefectStackProps } from '../../charts';
 import { NAMESPACES, PRIORITY_CLASSES, validConfig } from '../config-space/arbitraries';
-import { K8sObject, applyArgs, kubectl, kubectlClean, podTemplates, toYaml } from './helpers';
+import { K8sObject, applyArgs, ensurePriorityClasses, kubectl, kubectlClean, podTemplates, toYaml } from './helpers';
 
 const RUNS = Number(process.env.CONFIG_SPACE_RUNS ?? 500);
 const SEED = Number(process.env.CONFIG_SPACE_SEED ?? Date.now() % 2 ** 31);
@@ -45,8 +45,8 @@ function admit(batch: Drawn[], args: string[], part: (d: Drawn) => K8sObject[]):
 }
 
 beforeAll(() => {
+  ensurePriorityClasses(PRIORITY_CLASSES);
   kubectlClean(applyArgs(), toYaml([
-    ...PRIORITY_CLASSES.map((name, i) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000 + i })),
     ...NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } })),
   ]));
 });

@@ -108,6 +108,15 @@ export function ensureNamespace(name: string, labels: Record<string, string> = {
   kubectlClean(applyArgs(), toYaml([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }]));
 }
 
+/**
+ * PriorityClasses the tests' configurations name (the Priority admission plugin refuses pods naming an unknown
+ * one). One definition for every suite: a PriorityClass's value may not change once created, and the suites share
+ * one API server.
+ */
+export function ensurePriorityClasses(names: readonly string[]): void {
+  kubectlClean(applyArgs(), toYaml(names.map((name) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000 }))));
+}
+
 /** Namespaces that the objects live in but that the manifests do not define themselves. */
 export function missingNamespaces(ms: Manifest[]): string[] {
   const defined = new Set(ms.filter((m) => m.obj.kind === 'Namespace').map((m) => m.obj.metadata.name));

@@ -3,12 +3,11 @@
 // template admitted as a Pod under the Namespace's own Pod Security "restricted" enforcement.
 import { Testing } from 'cdk8s';
 import { PrefectStack } from '../../charts';
-import { MATRIX } from '../matrix';
-import { K8sObject, applyArgs, kubectlClean, podTemplates, toYaml } from './helpers';
+import { MATRIX, STACK_SCHEDULING } from '../matrix';
+import { K8sObject, applyArgs, ensurePriorityClasses, kubectlClean, podTemplates, toYaml } from './helpers';
 
 beforeAll(() => {
-  // The knob matrix names a PriorityClass: the Priority admission plugin refuses pods whose class does not exist.
-  kubectlClean(applyArgs(), toYaml([{ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'prefect-high' }, value: 100000 }]));
+  ensurePriorityClasses([STACK_SCHEDULING.priorityClassName!]);
 });
 
 describe.each(MATRIX.map(([name, props], i) => [name, { ...props, namespace: `matrix-${i}` }] as const))('%s', (_name, props) => {
