@@ -99,7 +99,7 @@ export interface PrefectStackProps {
    */
   readonly admin?: AdminProps;
   /**
-   * NetworkPolicies: default deny, and the flows of the README's table.
+   * NetworkPolicies: default deny, and the flows of the table in docs/architecture.md.
    * @default - on, with the edge, Prometheus and DNS where the usual installations put them
    */
   readonly networkPolicies?: NetworkPoliciesOptions;

@@ -31,7 +31,7 @@ export class PrefectStack extends Chart {
   public readonly redisUi?: RedisUi;
   /** ServiceMonitors, rules, dashboards (and the bundled Prometheus/Grafana), when `monitoring` is set. */
   public readonly monitoring?: PrefectMonitoring;
-  /** Every allowed network flow: the NetworkPolicies and the README's flow table are generated from it. */
+  /** Every allowed network flow: the NetworkPolicies and the flow table of docs/architecture.md are generated from it. */
   public readonly flows: Flow[];
 
   constructor(scope: Construct, id: string, props: PrefectStackProps = {}) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Renders the configuration reference (README, between the config-reference markers) from the generated JSON
-// Schema, so the documented keys are exactly the keys the file accepts. `node scripts/config-reference.js --write`
-// updates README.md; test/project/docs.test.ts fails when it is stale.
+// Renders the configuration reference (docs/configuration.md, between the config-reference markers) from the
+// generated JSON Schema, so the documented keys are exactly the keys the file accepts. `npm run docs` writes it;
+// test/project/docs.test.ts fails when it is stale.
 const fs = require('fs');
 const path = require('path');
 
@@ -19,12 +19,16 @@ function typeOf(s) {
   return s.type ?? 'object';
 }
 
-// `@default VALUE - why` arrives as one string; `@default - text` is prose with no literal value.
+// `@default VALUE - why` arrives as one string (its why may run over lines); `@default - text` is prose with no
+// literal value; `@default "/" on its own host` is a quoted literal followed by prose.
 function defaultText(d) {
   if (d === undefined) return '';
   if (typeof d !== 'string') return `\`${JSON.stringify(d)}\``;
-  const m = /^(.*?)\s+-\s+(.*)$/.exec(d);
+  d = d.replace(/\s*\n\s*/g, ' ');
   if (d.startsWith('-')) return d.slice(1).trim();
+  const quoted = /^("[^"]*")\s+(\S[\s\S]*)$/.exec(d);
+  if (quoted) return `\`${JSON.parse(quoted[1])}\` ${quoted[2]}`;
+  const m = /^(.*?)\s+-\s+([\s\S]*)$/.exec(d);
   if (m) return `\`${m[1]}\` (${m[2]})`;
   return `\`${JSON.stringify(d)}\``;
 }
@@ -54,11 +58,4 @@ function rows(s, prefix) {
 const table = ['| key | type | default | meaning |', '| --- | --- | --- | --- |', ...rows(schema.definitions.PrefectStackProps, '')].join('\n');
 module.exports = { table };
 
-if (process.argv.includes('--write')) {
-  const readme = path.join(root, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const next = text.replace(/(<!-- config-reference:start -->\n)[\s\S]*?(<!-- config-reference:end -->)/, `$1${table}\n$2`);
-  fs.writeFileSync(readme, next);
-} else if (require.main === module) {
-  console.log(table);
-}
+if (require.main === module) console.log(table);

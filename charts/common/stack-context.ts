@@ -55,7 +55,7 @@ export class StackContext {
   public readonly peers: OutsidePeers;
   /** Object names, checked against each kind's length limit. */
   public readonly names: ObjectNames;
-  /** Every allowed network flow, as the tiers declared them: the NetworkPolicies and the README's table. */
+  /** Every allowed network flow, as the tiers declared them: the NetworkPolicies and the table in docs/architecture.md. */
   public readonly flows: Flow[] = [];
   /** Every scrape target, as the tiers declared them: ServiceMonitors and the bundled Prometheus' configuration. */
   public readonly scrapeTargets: ScrapeTarget[] = [];

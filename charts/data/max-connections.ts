@@ -45,7 +45,7 @@ export const DEFAULT_CONNECTION_BUDGET: ConnectionBudget = {
 };
 
 /**
- * PostgreSQL `max_connections` for the stack (README "Sizing max_connections"):
+ * PostgreSQL `max_connections` for the stack (docs/architecture.md "Sizing max_connections"):
  *
  *   ((apiReplicas + apiSurge) × apiProcessesPerPod + backgroundReplicas + migrationJobs) × (pool.size + pool.maxOverflow)
  *   + migrationInit + exporter + backup + headroom + superuserReserved

@@ -43,7 +43,7 @@ export interface PostgresOptions extends PodOptions {
    */
   readonly resources?: ResourcesProps;
   /**
-   * `max_connections`. It must cover every pool of the Prefect tier (README "Sizing max_connections").
+   * `max_connections`. It must cover every pool of the Prefect tier (docs/architecture.md "Sizing max_connections").
    * @default - derived from the API replicas (or maxReplicas) and `prefect.databasePool` by postgresMaxConnections()
    */
   readonly maxConnections?: number;
@@ -278,7 +278,7 @@ export interface DatabaseProps {
   readonly inCluster?: InClusterDatabaseProps;
   /**
    * A PostgreSQL server outside the stack (a managed service, an operator's cluster). Create pg_trgm there once
-   * as an administrator (README "External PostgreSQL and Redis"): the stack has no superuser to do it.
+   * as an administrator (docs/deploying.md "External PostgreSQL and Redis"): the stack has no superuser to do it.
    * @default - none: the in-cluster server
    */
   readonly external?: ExternalDatabaseProps;

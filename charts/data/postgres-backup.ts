@@ -17,7 +17,7 @@ const NEVER = '0 0 31 2 *';
 /**
  * The seed's "pgbackups": a CronJob that dumps the database (pg_dump custom format, compressed, written
  * atomically) into a backup claim and prunes it by daily/weekly/monthly retention, optionally copying each dump to
- * S3; and a suspended restore CronJob that is the template of a restore Job (README "Backups and restore").
+ * S3; and a suspended restore CronJob that is the template of a restore Job (docs/operations.md "Backups and restore").
  */
 export class PostgresBackup extends Construct {
   constructor(scope: Construct, id: string, b: ResolvedBackup, pg: ResolvedPostgres) {
@@ -121,7 +121,7 @@ export class PostgresBackup extends Construct {
       // A suspended CronJob, not a Job: each restore is a new Job named at the moment (`kubectl create job --from`),
       // with the dump chosen then; a Job in dist/ would run once, and its immutable template would pin one dump.
       new k8s.KubeCronJob(this, 'RestoreCronJob', {
-        metadata: { name: b.restoreCronJobName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '3', 'prefect-stack.io/usage': 'kubectl create job --from=cronjob/' + b.restoreCronJobName + ' <name> (README "Backups and restore")' } },
+        metadata: { name: b.restoreCronJobName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '3', 'prefect-stack.io/usage': 'kubectl create job --from=cronjob/' + b.restoreCronJobName + ' <name> (docs/operations.md "Backups and restore")' } },
         spec: {
           schedule: NEVER,
           timeZone: b.timeZone,

@@ -136,7 +136,7 @@ function resolvePostgres(o: PostgresOptions, ctx: DataTierContext): ResolvedPost
   const needed = postgresMaxConnections({ ...ctx.connectionBudget, superuserReserved: SUPERUSER_RESERVED });
   const maxConnections = o.maxConnections === undefined ? needed : checkInt(`${field}.maxConnections`, o.maxConnections, 10, 10000);
   if (maxConnections < needed) {
-    fail(`${field}.maxConnections`, `${maxConnections} is below the ${needed} the Prefect tier can open (README "Sizing max_connections")`,
+    fail(`${field}.maxConnections`, `${maxConnections} is below the ${needed} the Prefect tier can open (docs/architecture.md "Sizing max_connections")`,
       `raise it to at least ${needed}, lower prefect.databasePool, or leave it unset to derive it`);
   }
   const memoryLimit = quantityValue(String(resources.limits!.memory.value));

@@ -110,7 +110,7 @@ export interface EdgeOptions {
   readonly tls?: EdgeTlsOptions;
   /**
    * Ingress-NGINX settings; only with type `ingress-nginx`.
-   * @default - see IngressNginxOptions
+   * @default - each key's own default (below)
    */
   readonly ingressNginx?: IngressNginxOptions;
   /**

@@ -27,12 +27,12 @@ export interface FlowPort {
   readonly protocol: 'TCP' | 'UDP';
 }
 
-/** One allowed connection: the single source of truth of the NetworkPolicies and of the README's flow table. */
+/** One allowed connection: the single source of truth of the NetworkPolicies and of the flow table of docs/architecture.md. */
 export interface Flow {
   readonly from: FlowPeer;
   readonly to: FlowPeer;
   readonly ports: FlowPort[];
-  /** Why the flow exists, for the README. */
+  /** Why the flow exists, for the flow table (docs/architecture.md). */
   readonly why: string;
 }
 

@@ -32,7 +32,7 @@ export interface CidrEgress {
 /** The `networkPolicies:` section of the configuration file. */
 export interface NetworkPoliciesOptions {
   /**
-   * Emit the NetworkPolicies (default deny plus the flows of the README's table).
+   * Emit the NetworkPolicies (default deny plus the flows of the table in docs/architecture.md).
    * @default true - the seed's frontend/backend network split, enforced
    */
   readonly enabled?: boolean;

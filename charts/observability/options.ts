@@ -75,17 +75,17 @@ export interface MonitoringOptions {
   readonly prefectBasicAuthSecret?: BasicAuthSecret;
   /**
    * Alert rules and thresholds.
-   * @default - see AlertRulesOptions
+   * @default - each key's own default (below)
    */
   readonly rules?: AlertRulesOptions;
   /**
    * Dashboard ConfigMaps.
-   * @default - see DashboardsOptions
+   * @default - each key's own default (below)
    */
   readonly dashboards?: DashboardsOptions;
   /**
    * ingress-nginx metrics used by the API rules.
-   * @default - see IngressMetricsOptions
+   * @default - each key's own default (below)
    */
   readonly ingressMetrics?: IngressMetricsOptions;
   /**
@@ -182,7 +182,7 @@ export interface AlertRulesOptions {
   readonly retentionTableGrowthRatio?: number;
   /**
    * Base of the `runbook_url` annotation; each alert appends `#<alert name in lower case>`.
-   * @default "https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/README.md" - the Alerts section of the README
+   * @default "https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md" - the runbooks of this library's docs/alerts.md
    */
   readonly runbookBaseUrl?: string;
   /**

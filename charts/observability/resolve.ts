@@ -63,7 +63,7 @@ export function resolveAlertRulesOptions(o: AlertRulesOptions = {}): ResolvedAle
     if (['severity', 'alertname', 'namespace'].includes(k)) fail(`monitoring.rules.labels.${k}`, 'is set by the rules themselves', 'choose another label name');
     if (typeof v !== 'string') fail(`monitoring.rules.labels.${k}`, `${JSON.stringify(v)} is not a string`, 'quote the value');
   }
-  const runbookBaseUrl = o.runbookBaseUrl ?? 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/README.md';
+  const runbookBaseUrl = o.runbookBaseUrl ?? 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md';
   if (!/^https?:\/\/\S+$/.test(runbookBaseUrl) || runbookBaseUrl.includes('#')) {
     fail('monitoring.rules.runbookBaseUrl', `"${runbookBaseUrl}" is not an http(s) URL without a fragment`, 'give the URL of the page holding the runbooks; the alert name is appended as #fragment');
   }

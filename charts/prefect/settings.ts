@@ -46,7 +46,7 @@ export interface PrefectSettingsProps {
   };
   /**
    * What keeps the database and Redis from growing without bound: event retention, the vacuum service (old flow
-   * runs with their logs and artifacts) and Redis stream trimming (README "Database and Redis growth").
+   * runs with their logs and artifacts) and Redis stream trimming (docs/operations.md "Database and Redis growth").
    * @default - events 7 days, heartbeat events 1 day, flow runs deleted 90 days after they end, vacuum hourly
    */
   readonly retention?: RetentionProps;

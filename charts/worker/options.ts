@@ -88,7 +88,7 @@ export interface PrefectWorkerOptions extends PodOptions {
   readonly kubernetesApiPorts?: number[];
   /**
    * The flow-run pods.
-   * @default - see FlowRunJobOptions
+   * @default - each key's own default (below)
    */
   readonly jobs?: FlowRunJobOptions;
   /**

@@ -6,7 +6,7 @@
 #   E2E_SKIP_SMOKE=1     skip the smoke tests
 #   E2E_SUITES="stack …" run only these suites of test/e2e/suites/ (default: all but the fault suites)
 #   E2E_FAULTS=1         the fault scenarios too (npm run test:e2e:faults): the data tier's (stack.sh, nodes.sh) and
-#                        the fault suites (cnpg.sh); CI leaves them out to fit its time (README "Tests")
+#                        the fault suites (cnpg.sh); CI leaves them out to fit its time (docs/development.md "Tests")
 #   E2E_IMPORT_IMAGES=0|1  import the stack's images (test/e2e/images/import.sh, built + cached there) into
 #                        the node's containerd; default: 1 when there is a suite in test/e2e/suites/
 set -uo pipefail

@@ -173,22 +173,21 @@ describe('StackNetworkPolicies', () => {
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['0.0.0.0/0'], ports: [0] } } }), 'networkPolicies.internetEgress.ports[0]');
   });
 
-  test("the README's flow table is the one the example configuration's policies allow", () => {
-    const readme = path.join(REPO, 'README.md');
-    const text = fs.existsSync(readme) ? fs.readFileSync(readme, 'utf8') : '';
+  test("the flow table of docs/architecture.md is the one the example configuration's policies allow", () => {
+    const text = fs.readFileSync(path.join(REPO, 'docs', 'architecture.md'), 'utf8');
     const m = /<!-- flows:start -->([\s\S]*?)<!-- flows:end -->/.exec(text);
-    const stack = new PrefectStack(Testing.app(), 'readme', loadConfig(path.join(REPO, 'prefect-stack.yaml')));
+    const stack = new PrefectStack(Testing.app(), 'docs', loadConfig(path.join(REPO, 'prefect-stack.yaml')));
     const objs = Testing.synth(stack) as Obj[];
     const generated = renderFlowTable(stack.flows);
     const derived = derivedRows(objs, stack.namespace!).map((r) => `${r.from} | ${r.to} | ${r.ports}`);
     expect(flowRows(stack.flows).map((r) => `${r.from} | ${r.to} | ${r.ports}`)).toEqual(derived);
-    if (!m) throw new Error(`README.md has no <!-- flows:start --> / <!-- flows:end --> markers; the table is:\n${generated}`);
+    if (!m) throw new Error(`docs/architecture.md has no <!-- flows:start --> / <!-- flows:end --> markers; the table is:\n${generated}`);
     const rows = m[1].split('\n').map((l) => l.trim()).filter((l) => l.startsWith('|') && !/^\|\s*(From|---)/.test(l))
       .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
     for (const r of rows) expect(r[3]).toBeTruthy(); // every flow says why
     const documented = rows.map((r) => `${r[0]} | ${r[1]} | ${r[2]}`);
     if (JSON.stringify(documented) !== JSON.stringify(derived)) {
-      throw new Error(`README.md's flow table differs from the synthesized policies; replace it with:\n${generated}`);
+      throw new Error(`docs/architecture.md's flow table differs from the synthesized policies; replace it with:\n${generated}`);
     }
   });
 });

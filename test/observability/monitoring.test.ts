@@ -72,7 +72,7 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
       expect(['critical', 'warning']).toContain(r.labels.severity);
       expect(r.annotations.summary.length).toBeGreaterThan(10);
       expect(r.annotations.description.length).toBeGreaterThan(20);
-      expect(r.annotations.runbook_url).toBe(`https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/README.md#${r.alert.toLowerCase()}`);
+      expect(r.annotations.runbook_url).toBe(`https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#${r.alert.toLowerCase()}`);
       expect(r.runbook).toBeUndefined();
       // Every query is scoped to the stack's namespace.
       expect(r.expr).toMatch(/namespace="prefect"/);
@@ -338,16 +338,16 @@ describe('bundled Prometheus and Grafana', () => {
 });
 
 describe('alerts reference', () => {
-  test('one README heading per alert, whose anchor is the runbook URL fragment', () => {
+  test('one docs/alerts.md heading per alert, whose anchor is the runbook URL fragment', () => {
     const { alertRuleGroups, alertsMarkdown, resolveAlertRulesOptions } = require('../../charts') as typeof import('../../charts');
     const groups = alertRuleGroups({ instance: 'prefect', namespace: 'prefect', apiDeployment: 'a', apiService: 'a', backgroundDeployment: 'b', postgresJob: 'p', database: 'prefect', databaseVolumeBytes: 2 ** 34, redisJob: 'r', backupCronJob: 'c', ingress: { namespaceLabel: 'n', serviceLabel: 's' } }, resolveAlertRulesOptions());
     const md = alertsMarkdown(groups);
     for (const r of groups.flatMap((g) => g.rules)) {
-      expect(md).toContain(`#### ${r.alert}\n`);
+      expect(md).toContain(`## ${r.alert}\n`);
       // GitHub's heading anchor is the lower-cased text.
       expect(r.annotations.runbook_url.endsWith(`#${r.alert.toLowerCase()}`)).toBe(true);
     }
-    expect(md).toContain('#### PrefectRetentionNotKeepingUp\n');
+    expect(md).toContain('## PrefectRetentionNotKeepingUp\n');
     expect(md).not.toContain('{{');
   });
 });

@@ -130,7 +130,7 @@ describe.each(tools)('%s', (_label, bin) => {
               exp_annotations: {
                 summary: 'PostgreSQL connections of prefect are 92.78% of the usable limit',
                 description: 'More than 80 % of max_connections (minus reserved connections) are open for 5 minutes. New Prefect pods (a rollout\'s surge, the autoscaler) will fail with "too many clients".',
-                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/README.md#prefectpostgresconnectionsnearlimit',
+                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectpostgresconnectionsnearlimit',
               },
             }],
           }],
@@ -157,7 +157,7 @@ describe.each(tools)('%s', (_label, bin) => {
               exp_annotations: {
                 summary: 'Prefect database prefect is 18GiB, over 80 % of its volume',
                 description: 'The Prefect database has been larger than 80 % of the 20 GiB PostgreSQL volume (16 GiB) for 30 minutes. When the volume fills, PostgreSQL stops accepting writes and Prefect stops.',
-                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/README.md#prefectdatabaselarge',
+                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectdatabaselarge',
               },
             }],
           }],

@@ -1,13 +1,13 @@
 import type { ResolvedAlertRulesOptions } from '../resolve';
 
-/** One alerting rule, as in a Prometheus rule file; `runbook` is the README text for it. */
+/** One alerting rule, as in a Prometheus rule file; `runbook` is its text in docs/alerts.md. */
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
   readonly for: string;
   readonly labels: Record<string, string>;
   readonly annotations: { summary: string; description: string; runbook_url: string };
-  /** What to do, for the README's alert table (not emitted into the rule). */
+  /** What to do, for docs/alerts.md (not emitted into the rule). */
   readonly runbook: string;
 }
 
@@ -69,7 +69,7 @@ export function pct(r: number): string {
   return `${Math.round(r * 100)} %`;
 }
 
-/** The groups as a Prometheus rule file / PrometheusRule `spec`: recording rules first, the `runbook` README text left out. */
+/** The groups as a Prometheus rule file / PrometheusRule `spec`: recording rules first, the `runbook` text left out. */
 export function ruleFileGroups(groups: AlertRuleGroup[]): Array<{ name: string; interval?: string; rules: Array<Omit<AlertRule, 'runbook'> | RecordingRule> }> {
   return groups.map((g) => ({
     name: g.name,

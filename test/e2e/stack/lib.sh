@@ -30,7 +30,7 @@ synth() {
 # rand <n>: n random hex characters (URL-safe: the Redis password goes into redis:// URLs).
 rand() { od -An -tx1 -N 64 /dev/urandom | tr -d ' \n' | cut -c "1-$1"; }   # no early-exiting reader: pipefail-safe
 
-# create_secrets: the Secrets stack.yaml references (README "Secrets"), with random values, never in a file.
+# create_secrets: the Secrets stack.yaml references (docs/operations.md "Secrets"), with random values, never in a file.
 create_secrets() {
   K get namespace "$NS" >/dev/null 2>&1 || K create namespace "$NS" --save-config >/dev/null
   KN create secret generic prefect-postgres --from-literal=postgres-password="$(rand 32)" \
