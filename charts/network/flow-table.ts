@@ -49,7 +49,7 @@ export function flowRows(flows: Flow[]): FlowRow[] {
     .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 }
 
-/** The flow table (docs/architecture.md) (markdown), generated from the flows. */
+/** The flow table of docs/architecture.md (markdown), generated from the flows. */
 export function renderFlowTable(flows: Flow[]): string {
   const lines = ['| From | To | Port | Why |', '| --- | --- | --- | --- |'];
   for (const r of flowRows(flows)) lines.push(`| ${r.from} | ${r.to} | ${r.ports} | ${r.why} |`);

@@ -5,7 +5,7 @@
 import { Testing } from 'cdk8s';
 import fc from 'fast-check';
 import { PrefectStack, PrefectStackProps } from '../../charts';
-import { NAMESPACES, PRIORITY_CLASSES, validConfig } from '../config-space/arbitraries';
+import { NAMESPACES, validConfig } from '../config-space/arbitraries';
 import { K8sObject, applyArgs, ensurePriorityClasses, kubectl, kubectlClean, podTemplates, toYaml } from './helpers';
 
 const RUNS = Number(process.env.CONFIG_SPACE_RUNS ?? 500);
@@ -45,7 +45,7 @@ function admit(batch: Drawn[], args: string[], part: (d: Drawn) => K8sObject[]):
 }
 
 beforeAll(() => {
-  ensurePriorityClasses(PRIORITY_CLASSES);
+  ensurePriorityClasses();
   kubectlClean(applyArgs(), toYaml([
     ...NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } })),
   ]));

@@ -4,6 +4,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
+import { PRIORITY_CLASSES } from '../config-space/arbitraries';
+import { STACK_SCHEDULING } from '../matrix';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const FIELD_MANAGER = 'cdk8s-prefect-stack';
@@ -109,12 +111,13 @@ export function ensureNamespace(name: string, labels: Record<string, string> = {
 }
 
 /**
- * PriorityClasses the tests' configurations name (the Priority admission plugin refuses pods naming an unknown
- * one). One definition for every suite: a PriorityClass's value may not change once created, and the suites share
- * one API server.
+ * Every PriorityClass the tests' configurations name (the Priority admission plugin refuses pods naming an unknown
+ * one): the generated ones' and the knob matrix's. One definition for every suite: a PriorityClass's value may not
+ * change once created, and the suites share one API server.
  */
-export function ensurePriorityClasses(names: readonly string[]): void {
-  kubectlClean(applyArgs(), toYaml(names.map((name) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000 }))));
+export function ensurePriorityClasses(): void {
+  const names = new Set([...PRIORITY_CLASSES, STACK_SCHEDULING.priorityClassName!]);
+  kubectlClean(applyArgs(), toYaml([...names].map((name) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000 }))));
 }
 
 /** Namespaces that the objects live in but that the manifests do not define themselves. */

@@ -3,11 +3,11 @@
 // template admitted as a Pod under the Namespace's own Pod Security "restricted" enforcement.
 import { Testing } from 'cdk8s';
 import { PrefectStack } from '../../charts';
-import { MATRIX, STACK_SCHEDULING } from '../matrix';
+import { MATRIX } from '../matrix';
 import { K8sObject, applyArgs, ensurePriorityClasses, kubectlClean, podTemplates, toYaml } from './helpers';
 
 beforeAll(() => {
-  ensurePriorityClasses([STACK_SCHEDULING.priorityClassName!]);
+  ensurePriorityClasses();
 });
 
 describe.each(MATRIX.map(([name, props], i) => [name, { ...props, namespace: `matrix-${i}` }] as const))('%s', (_name, props) => {

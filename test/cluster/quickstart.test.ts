@@ -38,6 +38,7 @@ describe.each([
   if (!serviceMonitors) config.setIn(['monitoring', 'serviceMonitors'], false);
   fs.writeFileSync(path.join(dir, 'prefect-stack.yaml'), config.toString());
   const script = shell.replace(/(-n|namespace) prefect\b/g, `$1 ${ns}`);
+  const synthesized = () => loadManifests(path.join(dir, 'dist')).map((m) => m.obj);
 
   test('runs to the end', () => {
     const r = spawnSync('bash', ['-euo', 'pipefail', '-c', `npm() { [ "$*" = "run synth" ] && node ${JSON.stringify(path.join(REPO, 'lib', 'main.js'))}; }\n${script}`], {
@@ -51,7 +52,7 @@ describe.each([
   });
 
   test('every object it synthesized is stored by the API server', () => {
-    const objs = loadManifests(path.join(dir, 'dist')).map((m) => m.obj);
+    const objs = synthesized();
     expect(objs.length).toBeGreaterThan(40);
     expect(objs.every((o) => o.metadata.namespace === undefined || o.metadata.namespace === ns)).toBe(true);
     const resource = (o: K8sObject) => (groupOf(o) ? `${o.kind}.${groupOf(o)}` : o.kind);
@@ -60,8 +61,7 @@ describe.each([
   });
 
   test(serviceMonitors ? 'it has the prometheus-operator objects' : 'it needs no CRD: every object is of a built-in API group', () => {
-    const objs = loadManifests(path.join(dir, 'dist')).map((m) => m.obj);
-    const crdKinds = objs.filter((o) => !builtIn(o)).map((o) => o.kind);
+    const crdKinds = synthesized().filter((o) => !builtIn(o)).map((o) => o.kind);
     if (serviceMonitors) expect(new Set(crdKinds)).toEqual(new Set(['ServiceMonitor', 'PrometheusRule']));
     else expect(crdKinds).toEqual([]);
   });
