@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this file
 # Shared variables/functions for bench/prefect scripts. Source, don't run.
 PREFECT_VERSION=3.9.1
 CACHE_ROOT="${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}"

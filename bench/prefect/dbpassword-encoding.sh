@@ -15,6 +15,7 @@ echo "password under test: $PG_PASSWORD"
 ( DB_MODE=url; source "$HERE/env.sh"
   export PREFECT_SERVER_DATABASE_CONNECTION_URL="postgresql+asyncpg://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
   probe "CONNECTION_URL, password raw (not encoded)" )
+# shellcheck disable=SC2016 # the label names the template, unexpanded
 ( DB_MODE=url; source "$HERE/env.sh"
   export PREFECT_SERVER_DATABASE_PASSWORD="$PG_PASSWORD"
   export PREFECT_SERVER_DATABASE_CONNECTION_URL="postgresql+asyncpg://$PG_USER:\${PREFECT_SERVER_DATABASE_PASSWORD}@127.0.0.1:$PG_PORT/$PG_DB"

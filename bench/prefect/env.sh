@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Source me: exports the server environment used for every measurement (the one the pods get).
 # DB_MODE=parts (default): per-part PREFECT_SERVER_DATABASE_* settings
 # DB_MODE=url:   one PREFECT_SERVER_DATABASE_CONNECTION_URL with a percent-encoded password

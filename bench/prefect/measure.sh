@@ -41,6 +41,6 @@ echo "   flow runs: $(curl -s -X POST -H 'content-type: application/json' -d '{}
      "of which Late (marked by the services' late-runs loop): $(curl -s -X POST -H 'content-type: application/json' -d '{"flow_runs":{"state":{"name":{"any_":["Late"]}}}}' "$B/api/flow_runs/count")"
 echo "   events persisted: $(psql_su -d "$PG_DB" -Atc 'SELECT count(*) FROM events')"
 heyrun "POST /api/flow_runs/filter {} (≥200 runs, limit 200), c=$CONC, ${DUR}s" -m POST -T application/json -d '{}' "$B/api/flow_runs/filter"
-echo "== peak RSS (VmHWM): API $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' /proc/$API_PID/status), services $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' /proc/$SVC_PID/status)"
+echo "== peak RSS (VmHWM): API $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$API_PID/status"), services $(awk '/VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$SVC_PID/status")"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 bash "$HERE/servers.sh" stop

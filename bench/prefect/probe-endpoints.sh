@@ -37,6 +37,7 @@ bash "$HERE/servers.sh" start-api
 printf '%-34s %-22s %-22s %s\n' "request" "no credentials" "user:pass" "wrong creds"
 for mp in "GET /api/health" "GET /api/ready" "GET /api/metrics" "GET /api/admin/version" "GET /api/csrf-token?client=x" \
           "POST /api/flow_runs/filter" "HEAD /api/health" "GET /" "GET /ui-settings" "GET /docs" "GET /api/docs" "GET /api/openapi.json"; do
+  # shellcheck disable=SC2086 # "METHOD path" into $1 $2
   set -- $mp
   extra=(); [[ $1 == POST ]] && extra=(-H 'content-type: application/json' -d '{}')
   [[ $1 == HEAD ]] && extra=(-I)

@@ -21,13 +21,15 @@ start_api_traced() { # out-file
   strace -f -qq -u nobody -e trace=openat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,rmdir -o "$1" \
     prefect server start --host 127.0.0.1 --port "$API_PORT" --no-services > "$RO/api.log" 2>&1 &
   APID=$!
-  for i in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/api/health" 2>/dev/null && return 0
+  for _ in $(seq 240); do curl -fsS -o /dev/null "http://127.0.0.1:$API_PORT/api/health" 2>/dev/null && return 0
     kill -0 $APID 2>/dev/null || return 1; sleep 0.5; done; return 1
 }
 stop_pid_traced() { # strace pid: SIGTERM its traced child (strace itself does not pass SIGTERM on), wait for both
   local kids; kids="$(ps --ppid "$1" -o pid= 2>/dev/null)"
+  # shellcheck disable=SC2086 # $kids is a list of pids
   [[ -n "$kids" ]] && kill -TERM $kids 2>/dev/null
-  for i in $(seq 150); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 150); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  # shellcheck disable=SC2086 # $kids is a list of pids
   kill -0 "$1" 2>/dev/null && { kill -KILL $kids "$1" 2>/dev/null; echo "  (had to SIGKILL)"; }
   wait "$1" 2>/dev/null
 }

@@ -13,15 +13,15 @@ echo "== baseline"; chk
 echo "== kill -STOP $PID"; kill -STOP "$PID"
 chk
 echo "  heartbeat-only mode (what a real hang with state S would look like), polling:"
-for i in 1 2 3 4; do sleep 10; chk --heartbeat-only; done
+for _ in 1 2 3 4; do sleep 10; chk --heartbeat-only; done
 echo "== kill -CONT $PID"; kill -CONT "$PID"; sleep 3
 chk; chk --heartbeat-only
 echo "== Postgres stopped for 60 s"; pg_stop
-for i in 1 2 3 4 5 6; do sleep 10; chk; done
+for _ in 1 2 3 4 5 6; do sleep 10; chk; done
 echo "  services log lines while Postgres was down: $(grep -c . "$STATE/services.log")"
 pg_start; sleep 2; echo "== Postgres back"; chk
 echo "== Redis stopped for 30 s"; redis_stop
-for i in 1 2 3; do sleep 10; chk; done
+for _ in 1 2 3; do sleep 10; chk; done
 redis_start; echo "== Redis back (empty: no persistence in this bench)"
-for i in 1 2 3 4; do sleep 5; chk; done
+for _ in 1 2 3 4; do sleep 5; chk; done
 echo "== services process stopped (SIGTERM)"; bash "$HERE/servers.sh" stop-services; chk

@@ -67,12 +67,12 @@ running() { # <pidfile>
 }
 
 stop_one() { # <pidfile> <name>
-  local pid i
+  local pid
   if alive "$1" "$2"; then
     pid="$(cat "$1")"
     log "stopping $2 (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do alive "$1" "$2" || break; sleep 0.2; done
+    for _ in $(seq 1 100); do alive "$1" "$2" || break; sleep 0.2; done
     if alive "$1" "$2"; then log "$2 did not stop in 20s, killing"; kill -KILL "$pid" 2>/dev/null || true; sleep 0.5; fi
     alive "$1" "$2" && die "$2 (pid $pid) is still running"
   fi
@@ -186,7 +186,7 @@ install_crds() {
 }
 
 cmd_start() {
-  local bin etcd_port peer_port api_port url t0 i
+  local bin etcd_port peer_port api_port url t0
   if alive "$STATE/etcd.pid" etcd || alive "$STATE/kube-apiserver.pid" kube-apiserver; then
     die "already running with state dir $STATE (run: $0 stop)"
   fi
@@ -250,7 +250,7 @@ export ETCD_URL='http://$ADDR:$etcd_port'
 EOF
 
   # wait for /readyz (fail fast if a process died)
-  for i in $(seq 1 $((READY_TIMEOUT * 5))); do
+  for _ in $(seq 1 $((READY_TIMEOUT * 5))); do
     running "$STATE/etcd.pid" || { tail -30 "$STATE/etcd.log" >&2; die "etcd exited"; }
     running "$STATE/kube-apiserver.pid" || { tail -30 "$STATE/kube-apiserver.log" >&2; die "kube-apiserver exited"; }
     if [ "$("$bin/kubectl" --kubeconfig="$STATE/admin.kubeconfig" get --raw=/readyz 2>/dev/null)" = ok ]; then break; fi

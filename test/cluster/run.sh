@@ -32,6 +32,7 @@ log "binaries ready in $(secs "$t")s: $BIN"
 export CLUSTER_BIN_DIR="$BIN"
 
 summary=""
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   local rc=$?
   bash "$HERE/apiserver.sh" stop || rc=1

@@ -12,6 +12,7 @@ STATE="${CDK8S_PREFECT_DATA_PG_STATE:-/tmp/cdk8s-prefect-data-pg}"
 PORT="${CDK8S_PREFECT_DATA_PG_PORT:-55439}"
 PACKAGES=(postgresql-15 postgresql-client-15)   # Debian 12's PostgreSQL (pg_trgm is part of postgresql-15)
 
+# shellcheck disable=SC2012 # Debian's /usr/lib/postgresql/<major>/bin, sorted by version
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 install_packages() {
   [[ -x "$(pgbin)/initdb" ]] && return

@@ -14,6 +14,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [ "$(id -u)" = 0 ] || { echo "test:e2e needs root (it runs containerd, kubelet, iptables)" >&2; exit 2; }
 
 export E2E_NODES="${E2E_NODES:-3}"
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() { [ "${E2E_KEEP_CLUSTER:-0}" = 1 ] || bash "$HERE/cluster/down.sh"; }
 bash "$HERE/cluster/down.sh" >/dev/null 2>&1   # leftovers of an interrupted run
 trap cleanup EXIT

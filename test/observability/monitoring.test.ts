@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { PINNED_IMAGES, PrefectStackProps } from '../../charts';
+import { PINNED_IMAGES, PrefectStackProps, alertRuleGroups, alertsMarkdown, resolveAlertRulesOptions } from '../../charts';
 import { MINIMAL, Obj, containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
 import { EXTERNAL, FULL } from './tools';
 
@@ -339,7 +339,6 @@ describe('bundled Prometheus and Grafana', () => {
 
 describe('alerts reference', () => {
   test('one docs/alerts.md heading per alert, whose anchor is the runbook URL fragment', () => {
-    const { alertRuleGroups, alertsMarkdown, resolveAlertRulesOptions } = require('../../charts') as typeof import('../../charts');
     const groups = alertRuleGroups({ instance: 'prefect', namespace: 'prefect', apiDeployment: 'a', apiService: 'a', backgroundDeployment: 'b', postgresJob: 'p', database: 'prefect', databaseVolumeBytes: 2 ** 34, redisJob: 'r', backupCronJob: 'c', ingress: { namespaceLabel: 'n', serviceLabel: 's' } }, resolveAlertRulesOptions());
     const md = alertsMarkdown(groups);
     for (const r of groups.flatMap((g) => g.rules)) {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { PrefectStackProps, dashboardQueries, loadConfig } from '../../charts';
+import { PrefectStackProps, dashboardQueries, dashboardSpecs, loadConfig } from '../../charts';
 import { Obj, synth } from '../util';
 import { knownMetricNames } from './known-metrics';
 import { RULE_CASES, seriesSelector } from './rule-cases';
@@ -228,7 +228,7 @@ describe('metric names', () => {
   it('a dashboard spec never uses an unknown metric either (checked on the specs, independent of JSON generation)', () => {
     const objs = synth(FULL);
     expect(dashboardsOf(objs).length).toBe(5);
-    const specs = (require('../../charts') as typeof import('../../charts')).dashboardSpecs({
+    const specs = dashboardSpecs({
       instance: 'x', namespace: 'y', apiDeployment: 'x-api', apiService: 'x-api', apiJob: 'x-api', backgroundDeployment: 'x-bg',
       postgresJob: 'x-postgres', database: 'x', databaseVolumeBytes: 2 ** 30, redisJob: 'x-redis', exporterJob: 'x-exp', backupCronJob: 'x-backup', ingress: { namespaceLabel: 'namespace', serviceLabel: 'service' },
     });

@@ -47,7 +47,6 @@ export function withTool(tool: unknown, name: string): jest.It {
       throw new Error(`${name} is missing: run \`${SETUP}\` (CI must install it)`);
     })) as unknown as jest.It;
   }
-  // eslint-disable-next-line no-console
   console.warn(`skipping tests that need ${name}: run \`${SETUP}\``);
   return test.skip;
 }

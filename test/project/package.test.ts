@@ -61,7 +61,7 @@ describe('npm package', () => {
     const project = path.join(work, 'project');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
-    const pkg = require(path.join(root, 'package.json'));
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, packed.filename),
       `cdk8s@${pkg.devDependencies.cdk8s}`, `constructs@${pkg.devDependencies.constructs}`], project);
     fs.writeFileSync(path.join(project, 'synth.js'), `

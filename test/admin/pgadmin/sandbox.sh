@@ -11,6 +11,7 @@
 set -euo pipefail
 VENV="$1"; CONF="$2"; ENVFILE="$3"; PORT="$4"
 PKG="$("$VENV/bin/python" -c 'import os, pgadmin4; print(os.path.dirname(pgadmin4.__file__))' 2>/dev/null || echo "$VENV/lib/python3.11/site-packages/pgadmin4")"
+# shellcheck disable=SC2012 # one directory of the venv's own layout, no odd names
 [ -f "$PKG/run_pgadmin.py" ] || PKG="$(ls -d "$VENV"/lib/python3*/site-packages/pgadmin4 | head -1)"
 exec unshare -m --propagation private bash -s "$VENV" "$CONF" "$ENVFILE" "$PORT" "$PKG" <<'INNER'
 set -euo pipefail

@@ -179,6 +179,7 @@ if want prefect; then
   PENV=(-e HOME=/home/prefect -e PREFECT_HOME=/home/prefect/.prefect
         -e PREFECT_SERVER_UI_STATIC_DIRECTORY=/ui_build
         -e PREFECT_SERVER_DATABASE_MIGRATE_ON_START=false)
+  # shellcheck disable=SC2054 # the commas separate mount options of one --tmpfs value
   PMNT=(--tmpfs /tmp --tmpfs /home/prefect:uid=1001,gid=1001 --tmpfs /ui_build:uid=1001,gid=1001)
   check "prefect: entrypoint is tini -g -- /opt/prefect/entrypoint.sh; prefect on PATH" \
     sh -c "[ \"\$($D inspect -f '{{json .Config.Entrypoint}}' $T)\" = '[\"/usr/bin/tini\",\"-g\",\"--\",\"/opt/prefect/entrypoint.sh\"]' ] && $D run --rm --network none --user 1001:1001 ${RO[*]} ${PMNT[*]} $T prefect version | grep -q '3.9.1'"

@@ -37,7 +37,7 @@ K() { "$KUBECTL" "$@"; }
 log() { echo "[smoke $(date +%H:%M:%S)] $*" >&2; }
 
 # retry <seconds> <cmd...>
-retry() { local t="$1" i; shift; for i in $(seq 1 "$t"); do "$@" && return 0; sleep 1; done; "$@"; }
+retry() { local t="$1"; shift; for _ in $(seq 1 "$t"); do "$@" && return 0; sleep 1; done; "$@"; }
 
 run_test() { # <name> <function>
   local t0 rc
@@ -232,6 +232,7 @@ spec:
       - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
 EOF
   pods="$(K -n "$NS" get pods -l app=web -o jsonpath='{.items[*].metadata.name}')"
+  # shellcheck disable=SC2317 # called through retry
   got_pod() { b="$(ingress_get "web.$NS.example.test")" && [ -n "$b" ] && echo " $pods " | grep -q " $b "; }
   retry 30 got_pod
   echo "ingress answered from pod $b" >&2
@@ -255,6 +256,7 @@ spec:
     backendRefs: [{name: web, port: 80}]
 EOF
   pods="$(K -n "$NS" get pods -l app=web -o jsonpath='{.items[*].metadata.name}')"
+  # shellcheck disable=SC2317 # called through retry
   got_pod() { b="$(ingress_get "gw.$NS.example.test")" && [ -n "$b" ] && echo " $pods " | grep -q " $b "; }
   retry 30 got_pod
   echo "HTTPRoute answered from pod $b" >&2
@@ -424,6 +426,7 @@ t_cross_node_networkpolicy() {
   [ -n "$ip" ] || { echo "no echo pod on $n1" >&2; return 1; }
   [ "$(K -n "$NS" get pod x-denied -o jsonpath='{.spec.nodeName}')" != "$n1" ]
   reach() { get_from "$1" "$ip" >/dev/null; }
+  # shellcheck disable=SC2317 # called through retry
   unreach() { ! reach "$1"; }
   reach x-denied && reach x-allowed
   echo "without a policy both clients on node 2 reach the echo pod on $n1 ($ip)" >&2

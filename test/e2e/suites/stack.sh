@@ -502,8 +502,8 @@ s_upgrade() {
     v="$cur" "$WORK/upgrade-samples" >&2
   local finished ready
   finished="$(KN get pods -l "job-name=${new_job#job.batch/}" -o jsonpath='{.items[0].status.containerStatuses[0].state.terminated.finishedAt}')"
-  local pod status n=0   # (old pods may still be terminating: only the new release's count)
-  while read -r pod status ready; do
+  local pod n=0   # (old pods may still be terminating: only the new release's count)
+  while read -r pod _ ready; do
     n=$((n + 1))
     [ "$(date -d "$ready" +%s)" -ge "$(date -d "$finished" +%s)" ] || { log "$pod was Ready at $ready, before migrations finished at $finished"; return 1; }
   done < <(api_pods "$cur")
