@@ -17,7 +17,14 @@ const { stringifyString } = require('yaml/util') as typeof YamlUtil;
 /** The options cdk8s's `Yaml.stringify` passes to yaml (cdk8s/lib/yaml.js). */
 const CDK8S_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
 
-type TagObj = { tag: string; format?: string; default?: unknown; test?: RegExp; identify?: (v: unknown) => boolean; stringify?: (item: Scalar, ctx: StringifyContext) => string };
+type TagObj = {
+  tag: string;
+  format?: string;
+  default?: unknown;
+  test?: RegExp;
+  identify?: (v: unknown) => boolean;
+  stringify?: (item: Scalar, ctx: StringifyContext) => string;
+};
 
 /** yaml's stringify context for CDK8S_OPTIONS, taken from yaml itself through a custom tag (no copy of its defaults). */
 function rootContext(): StringifyContext {

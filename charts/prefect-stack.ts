@@ -39,7 +39,10 @@ export class PrefectStack extends Chart {
     super(scope, id, { namespace: c.context.namespace, labels: c.context.commonLabels, disableResourceNameHashes: true });
     const ctx = new StackContext(this, c.context);
     if (c.createNamespace) {
-      new RestrictedNamespace(this, 'Namespace', { name: ctx.namespace, labels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'namespace' }) });
+      new RestrictedNamespace(this, 'Namespace', {
+        name: ctx.namespace,
+        labels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'namespace' }),
+      });
     }
 
     // Data tier: where the state lives. Prefect tier: migrations, then the API and background services.
@@ -51,14 +54,16 @@ export class PrefectStack extends Chart {
     if (c.admin.pgadmin) this.pgadmin = new PgAdmin(this, 'PgAdmin', c.admin.pgadmin);
     if (c.admin.redisUi) this.redisUi = new RedisUi(this, 'RedisUi', c.admin.redisUi);
     // Observability: the targets every tier declared, alert rules and dashboards.
-    if (c.monitoring) this.monitoring = new PrefectMonitoring(this, 'Monitoring', c.monitoring, { ...c.prefect.api.endpoint, serviceName: c.prefect.api.serviceName });
+    if (c.monitoring)
+      this.monitoring = new PrefectMonitoring(this, 'Monitoring', c.monitoring, { ...c.prefect.api.endpoint, serviceName: c.prefect.api.serviceName });
     // Edge: the routes the tiers declared. Network: default deny, then exactly the flows they declared.
     new StackEdge(this, 'Edge', c.edge);
     if (c.network.enabled) new StackNetworkPolicies(this, 'NetworkPolicies');
     this.flows = ctx.flows;
 
     for (const [key, value] of Object.entries(ctx.commonAnnotations)) {
-      for (const o of this.node.findAll()) if (o instanceof ApiObject && o.metadata.toJson().annotations?.[key] === undefined) o.metadata.addAnnotation(key, value);
+      for (const o of this.node.findAll())
+        if (o instanceof ApiObject && o.metadata.toJson().annotations?.[key] === undefined) o.metadata.addAnnotation(key, value);
     }
   }
 }

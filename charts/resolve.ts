@@ -33,7 +33,8 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-l
 function checkCommonLabels(labels: { [key: string]: string } | undefined): { [key: string]: string } {
   const checked = checkLabels('commonLabels', labels);
   for (const k of Object.keys(checked)) {
-    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p))) fail(`commonLabels.${k}`, 'is a label the stack sets itself', `choose a key outside ${RESERVED_LABEL_PREFIXES.join(' and ')}`);
+    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)))
+      fail(`commonLabels.${k}`, 'is a label the stack sets itself', `choose a key outside ${RESERVED_LABEL_PREFIXES.join(' and ')}`);
   }
   return checked;
 }
@@ -46,8 +47,11 @@ function checkCommonLabels(labels: { [key: string]: string } | undefined): { [ke
 export function resolveStack(props: PrefectStackProps): ResolvedStack {
   const namespace = checkDnsLabel('namespace', props.namespace ?? 'prefect');
   if ((props.createNamespace ?? true) && SYSTEM_NAMESPACES.includes(namespace)) {
-    fail('namespace', `"${namespace}" is a system namespace, and createNamespace would relabel it to enforce Pod Security "restricted" (refusing its own pods)`,
-      'choose a namespace of its own, or set createNamespace: false');
+    fail(
+      'namespace',
+      `"${namespace}" is a system namespace, and createNamespace would relabel it to enforce Pod Security "restricted" (refusing its own pods)`,
+      'choose a namespace of its own, or set createNamespace: false',
+    );
   }
   const instance = checkDnsLabel('name', props.name ?? 'prefect', MAX_INSTANCE_LENGTH);
   const names = new ObjectNames(instance);
@@ -57,11 +61,16 @@ export function resolveStack(props: PrefectStackProps): ResolvedStack {
   const settings = resolvePrefectSettings(props.prefect);
   const images = new ImageCatalog(props.images, settings.version);
   const edge = resolveEdge(props.edge, settings.externalUrl, settings.authSecret !== undefined);
-  const network = resolveNetworkPolicies(props.networkPolicies, edge.type === 'none' ? undefined
-    : edge.type === 'gateway-api' ? namespaceOfGateway(edge, namespace) : 'ingress-nginx');
+  const network = resolveNetworkPolicies(
+    props.networkPolicies,
+    edge.type === 'none' ? undefined : edge.type === 'gateway-api' ? namespaceOfGateway(edge, namespace) : 'ingress-nginx',
+  );
   const prefect = resolvePrefectTier(props, { names, scheduling, settings, edge });
   const data = resolveDataTier(props.database, props.redis, {
-    names, images, scheduling, peers: network.peers,
+    names,
+    images,
+    scheduling,
+    peers: network.peers,
     connectionBudget: { apiReplicas: prefect.api.maxReplicas, apiSurge: prefect.api.surge, pool: settings.pool },
   });
   const api = { ...prefect.api.endpoint, serviceName: prefect.api.serviceName };
@@ -85,7 +94,11 @@ export function resolveStack(props: PrefectStackProps): ResolvedStack {
     worker: resolveWorker(props.worker, { names, namespace, scheduling, api }),
     admin: resolveAdmin(props.admin, { names, scheduling, edge, database: data.database, redis: data.redis }),
     monitoring: resolveMonitoring(props.monitoring, {
-      names, namespace, scheduling, edge, api,
+      names,
+      namespace,
+      scheduling,
+      edge,
+      api,
       scheme: settings.externalUrl?.protocol === 'http:' ? 'http' : 'https',
       authSecret: settings.authSecret,
       watched: {

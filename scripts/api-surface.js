@@ -7,7 +7,13 @@ const ts = require('typescript');
 
 const root = path.join(__dirname, '..');
 const entry = path.join(root, 'charts/index.ts');
-const program = ts.createProgram([entry], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, strict: true, skipLibCheck: true });
+const program = ts.createProgram([entry], {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  esModuleInterop: true,
+  strict: true,
+  skipLibCheck: true,
+});
 const checker = program.getTypeChecker();
 const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)));
 
@@ -27,5 +33,7 @@ for (const e of exported) (byKind[kind(e)] ??= []).push(e.getName());
 const carried = ['class', 'interface', 'enum'];
 console.log(`charts/index.ts exports ${exported.length} symbols`);
 for (const [k, names] of Object.entries(byKind).sort((a, b) => b[1].length - a[1].length)) {
-  console.log(`  ${String(names.length).padStart(4)} ${k}${carried.includes(k) ? '' : ' (not in a jsii assembly)'}${process.argv.includes('--list') ? `: ${names.sort().join(', ')}` : ''}`);
+  console.log(
+    `  ${String(names.length).padStart(4)} ${k}${carried.includes(k) ? '' : ' (not in a jsii assembly)'}${process.argv.includes('--list') ? `: ${names.sort().join(', ')}` : ''}`,
+  );
 }

@@ -15,18 +15,33 @@ const runs = Number(process.env.BENCH_RUNS ?? 11);
 const TARGET = 0.8;
 
 // The anchor README's render: three API replicas, separate background services, Redis, Prefect 3.9.1.
-const anchor = process.env.ANCHOR_CHART
-  ?? [path.join(root, '..', 'shared', 'anchor', 'prefect-server'), '/work/shared/anchor/prefect-server'].find((d) => fs.existsSync(d));
-if (!anchor || !fs.existsSync(path.join(anchor, 'Chart.yaml'))) throw new Error('anchor chart not found: set ANCHOR_CHART to prefect-helm\'s prefect-server');
+const anchor =
+  process.env.ANCHOR_CHART ?? [path.join(root, '..', 'shared', 'anchor', 'prefect-server'), '/work/shared/anchor/prefect-server'].find((d) => fs.existsSync(d));
+if (!anchor || !fs.existsSync(path.join(anchor, 'Chart.yaml'))) throw new Error("anchor chart not found: set ANCHOR_CHART to prefect-helm's prefect-server");
 const helm = process.env.HELM ?? execFileSync('bash', [path.join(root, 'scripts/helm.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-const helmArgs = ['template', 'pfx', anchor, '--set', 'backgroundServices.runAsSeparateDeployment=true', '--set', 'server.replicaCount=3',
-  '--set', 'redis.enabled=true', '--set', 'global.prefect.image.prefectTag=3.9.1-python3.12'];
+const helmArgs = [
+  'template',
+  'pfx',
+  anchor,
+  '--set',
+  'backgroundServices.runAsSeparateDeployment=true',
+  '--set',
+  'server.replicaCount=3',
+  '--set',
+  'redis.enabled=true',
+  '--set',
+  'global.prefect.image.prefectTag=3.9.1-python3.12',
+];
 
 /** One timed run; `check` fails the bench when the command did not produce its manifests. */
 function once(cmd, args, check) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args.map((a) => a.replace('$OUT', out)), { cwd: root, env: { ...process.env, CDK8S_OUTDIR: out }, stdio: 'pipe', maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    cmd,
+    args.map((a) => a.replace('$OUT', out)),
+    { cwd: root, env: { ...process.env, CDK8S_OUTDIR: out }, stdio: 'pipe', maxBuffer: 64 << 20 },
+  );
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   check(out, r.stdout.toString());
@@ -35,15 +50,27 @@ function once(cmd, args, check) {
 }
 
 const benches = {
-  node: [process.execPath, ['lib/main.js', '--output', '$OUT'], (out) => {
-    if (!fs.readdirSync(out).some((f) => f.endsWith('.yaml'))) throw new Error('node lib/main.js wrote no manifest');
-  }],
-  helm: [helm, helmArgs, (_out, stdout) => {
-    if (!/^kind: Deployment$/m.test(stdout)) throw new Error('helm template rendered no Deployment');
-  }],
-  cdk8s: [path.join(root, 'node_modules/.bin/cdk8s'), ['synth', '--output', '$OUT'], (out) => {
-    if (!fs.readdirSync(out).some((f) => f.endsWith('.yaml'))) throw new Error('cdk8s synth wrote no manifest');
-  }],
+  node: [
+    process.execPath,
+    ['lib/main.js', '--output', '$OUT'],
+    (out) => {
+      if (!fs.readdirSync(out).some((f) => f.endsWith('.yaml'))) throw new Error('node lib/main.js wrote no manifest');
+    },
+  ],
+  helm: [
+    helm,
+    helmArgs,
+    (_out, stdout) => {
+      if (!/^kind: Deployment$/m.test(stdout)) throw new Error('helm template rendered no Deployment');
+    },
+  ],
+  cdk8s: [
+    path.join(root, 'node_modules/.bin/cdk8s'),
+    ['synth', '--output', '$OUT'],
+    (out) => {
+      if (!fs.readdirSync(out).some((f) => f.endsWith('.yaml'))) throw new Error('cdk8s synth wrote no manifest');
+    },
+  ],
 };
 
 const samples = Object.fromEntries(Object.keys(benches).map((k) => [k, []]));
@@ -62,11 +89,14 @@ const node = stats(samples.node);
 const helmStats = stats(samples.helm);
 const cdk8s = stats(samples.cdk8s);
 const ratio = node.median / helmStats.median;
-console.log(`synth benchmark: ${runs} runs each, alternating, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(
+  `synth benchmark: ${runs} runs each, alternating, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}, load ${os.loadavg()[0].toFixed(1)}`,
+);
 console.log(`node lib/main.js   ${fmt(node)}`);
 console.log(`helm template      ${fmt(helmStats)}  (anchor prefect-server, ${execFileSync(helm, ['version', '--short'], { encoding: 'utf8' }).trim()})`);
 console.log(`cdk8s synth        ${fmt(cdk8s)}`);
 console.log(`FIGURE synth-ratio node-lib-main/helm-template=${ratio.toFixed(2)} target<=${TARGET} ${ratio <= TARGET ? 'met' : 'NOT met'}`);
 // Where the time goes, in the same run (CPU profiles of node lib/main.js; BENCH_PROFILE_RUNS=0 skips it).
 const profileRuns = Number(process.env.BENCH_PROFILE_RUNS ?? 3);
-if (profileRuns > 0) process.stdout.write(execFileSync(process.execPath, [path.join(root, 'scripts/synth-profile.js'), String(profileRuns)], { cwd: root, encoding: 'utf8' }));
+if (profileRuns > 0)
+  process.stdout.write(execFileSync(process.execPath, [path.join(root, 'scripts/synth-profile.js'), String(profileRuns)], { cwd: root, encoding: 'utf8' }));

@@ -23,8 +23,8 @@ const dirnamePlugin = {
       const source = await fs.promises.readFile(args.path, 'utf8');
       if (!source.includes('__dirname')) return undefined;
       const rel = path.relative(root, path.dirname(args.path)).split(path.sep).join('/');
-      const contents = `const __chartsDirname = require('path').join(__dirname, ${JSON.stringify(rel)});\n`
-        + source.replace(/\b__dirname\b/g, '__chartsDirname');
+      const contents =
+        `const __chartsDirname = require('path').join(__dirname, ${JSON.stringify(rel)});\n` + source.replace(/\b__dirname\b/g, '__chartsDirname');
       return { contents, loader: 'ts' };
     });
   },
@@ -42,8 +42,9 @@ const validatorPlugin = {
       const generated = path.join(lib, 'charts/config/schema-validator.js');
       if (!fs.existsSync(generated)) throw new Error(`bundle-main: ${generated} missing: run scripts/gen-validator.js first`);
       const rel = path.relative(root, path.dirname(args.path)).split(path.sep).join('/');
-      const contents = `const __chartsDirname = require('path').join(__dirname, ${JSON.stringify(rel)});\n`
-        + source.replace(/\b__dirname\b/g, '__chartsDirname').replace(call, `require(${JSON.stringify(generated)})`);
+      const contents =
+        `const __chartsDirname = require('path').join(__dirname, ${JSON.stringify(rel)});\n` +
+        source.replace(/\b__dirname\b/g, '__chartsDirname').replace(call, `require(${JSON.stringify(generated)})`);
       return { contents, loader: 'ts' };
     });
   },
@@ -55,8 +56,9 @@ const validatorPlugin = {
 const lazyBuiltinPlugin = {
   name: 'lazy-child-process',
   setup(build) {
-    build.onResolve({ filter: /^child_process$/ }, (args) => (/[\\/]node_modules[\\/]cdk8s[\\/]/.test(args.importer)
-      ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    build.onResolve({ filter: /^child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]cdk8s[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `let m; const load = () => (m ??= require(${JSON.stringify(`node:${args.path}`)}));
         module.exports = new Proxy({}, { get: (_t, k) => function (...a) { return load()[k].apply(this, a); } });`,
@@ -99,7 +101,9 @@ async function main() {
     fs.rmSync(out, { recursive: true, force: true });
   }
   const kib = (f) => (fs.statSync(path.join(lib, f)).size / 1024).toFixed(0);
-  console.error(`lib/main.bundle.js: ${kib('main.bundle.js')} KiB, code cache ${kib('main.bundle.cache')} KiB${theirs === ours ? '' : ` (cdk8s's yaml ${theirs} ≠ ours ${ours}: two copies)`}`);
+  console.error(
+    `lib/main.bundle.js: ${kib('main.bundle.js')} KiB, code cache ${kib('main.bundle.cache')} KiB${theirs === ours ? '' : ` (cdk8s's yaml ${theirs} ≠ ours ${ours}: two copies)`}`,
+  );
 }
 main().catch((e) => {
   console.error(e);

@@ -33,10 +33,13 @@ function defaultText(d) {
   return `\`${JSON.stringify(d)}\``;
 }
 
-const cell = (t) => String(t ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+const cell = (t) =>
+  String(t ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, ' ');
 
 // Kubernetes' own types are written as in a pod spec: the reference names them instead of listing their fields.
-const KUBERNETES_TYPES = { Affinity: 'object (a pod spec\'s affinity)' };
+const KUBERNETES_TYPES = { Affinity: "object (a pod spec's affinity)" };
 const kubernetesType = (s) => (s && s.$ref ? KUBERNETES_TYPES[s.$ref.replace('#/definitions/', '')] : undefined);
 
 function rows(s, prefix) {
@@ -49,7 +52,9 @@ function rows(s, prefix) {
     const isSection = !k8sType && target.type === 'object' && target.properties;
     const dflt = defaultText(prop.default);
     const required = (s.required ?? []).includes(key) ? ' (required)' : '';
-    out.push(`| \`${name}\` | ${isSection ? 'section' : cell(k8sType ?? typeOf(prop))}${required} | ${cell(dflt)} | ${cell(prop.description ?? target.description)} |`);
+    out.push(
+      `| \`${name}\` | ${isSection ? 'section' : cell(k8sType ?? typeOf(prop))}${required} | ${cell(dflt)} | ${cell(prop.description ?? target.description)} |`,
+    );
     if (isSection) out.push(...rows(target, `${name}.`));
   }
   return out;

@@ -13,5 +13,8 @@ for (const { file, name, body } of generatedSections(require('../lib/charts'))) 
   const text = fs.readFileSync(doc, 'utf8');
   const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
   if (!re.test(text)) throw new Error(`${file} has no <!-- ${name}:start/end --> markers`);
-  fs.writeFileSync(doc, text.replace(re, (_m, a, b) => `${a}${body.trim()}\n${b}`));
+  fs.writeFileSync(
+    doc,
+    text.replace(re, (_m, a, b) => `${a}${body.trim()}\n${b}`),
+  );
 }

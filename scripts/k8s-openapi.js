@@ -12,8 +12,15 @@ const gomod = fs.readFileSync(path.join(root, 'test/cluster/k8s/go.mod'), 'utf8'
 const version = /k8s\.io\/kubernetes (v[\d.]+)/.exec(gomod)[1];
 const modcache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
 const dir = path.join(modcache, `k8s.io/kubernetes@${version}`, 'api/openapi-spec/v3');
-const files = ['api__v1', 'apis__apps__v1', 'apis__batch__v1', 'apis__policy__v1', 'apis__networking.k8s.io__v1',
-  'apis__autoscaling__v2', 'apis__rbac.authorization.k8s.io__v1'];
+const files = [
+  'api__v1',
+  'apis__apps__v1',
+  'apis__batch__v1',
+  'apis__policy__v1',
+  'apis__networking.k8s.io__v1',
+  'apis__autoscaling__v2',
+  'apis__rbac.authorization.k8s.io__v1',
+];
 
 const schemas = {};
 for (const f of files) Object.assign(schemas, JSON.parse(fs.readFileSync(path.join(dir, `${f}_openapi.json`), 'utf8')).components.schemas);
@@ -24,7 +31,10 @@ const keep = new Set();
 const visit = (name) => {
   if (keep.has(name)) return;
   keep.add(name);
-  JSON.stringify(schemas[name]).replace(/#\/components\/schemas\/([^"]+)/g, (_, ref) => { visit(ref); return ''; });
+  JSON.stringify(schemas[name]).replace(/#\/components\/schemas\/([^"]+)/g, (_, ref) => {
+    visit(ref);
+    return '';
+  });
 };
 for (const [name, s] of Object.entries(schemas)) {
   for (const gvk of s['x-kubernetes-group-version-kind'] ?? []) {
@@ -37,7 +47,11 @@ for (const [name, s] of Object.entries(schemas)) {
 const strip = (v) => {
   if (Array.isArray(v)) return v.map(strip);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'description').map(([k, x]) => [k, strip(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== 'description')
+        .map(([k, x]) => [k, strip(x)]),
+    );
   }
   return v;
 };

@@ -16,7 +16,10 @@ const extra = process.argv.includes('--') ? process.argv.slice(process.argv.inde
 // Innermost match wins, so a lazy require inside the construct counts as module loading.
 const PHASES = [
   ['GC', (f) => f.functionName === '(garbage collector)'],
-  ['module loading (resolve, read, compile, init)', (f) => /^(Module\._load|Module\.require|require|__require|wrapSafe|compileFunction|compileForInternalLoader|Script)$/.test(f.functionName)],
+  [
+    'module loading (resolve, read, compile, init)',
+    (f) => /^(Module\._load|Module\.require|require|__require|wrapSafe|compileFunction|compileForInternalLoader|Script)$/.test(f.functionName),
+  ],
   ['YAML write', (f) => /(^|\.)save$/.test(f.functionName)],
   ['config: YAML parse + schema validation', (f) => /^(loadConfig|parseConfig)$/.test(f.functionName)],
   ['construct: new PrefectStack', (f) => f.functionName === 'PrefectStack'],
@@ -28,8 +31,19 @@ const OTHER = 'node start-up and the rest';
 function profileOnce() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-prof-'));
   const out = path.join(dir, 'out');
-  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, path.join(root, 'lib/main.js'), '--output', out, ...extra], { cwd: root, stdio: 'pipe' });
-  const profile = JSON.parse(fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))), 'utf8'));
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, path.join(root, 'lib/main.js'), '--output', out, ...extra], {
+    cwd: root,
+    stdio: 'pipe',
+  });
+  const profile = JSON.parse(
+    fs.readFileSync(
+      path.join(
+        dir,
+        fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile')),
+      ),
+      'utf8',
+    ),
+  );
   fs.rmSync(dir, { recursive: true, force: true });
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -40,7 +54,10 @@ function profileOnce() {
       let found = OTHER;
       for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
         const hit = PHASES.find(([, test]) => test(byId.get(cur).callFrame));
-        if (hit) { found = hit[0]; break; }
+        if (hit) {
+          found = hit[0];
+          break;
+        }
       }
       phaseOf.set(id, found);
     }
@@ -60,4 +77,4 @@ const names = [...PHASES.map(([n]) => n), OTHER];
 const rows = names.map((n) => [n, median(all.map((r) => r[n] ?? 0))]);
 const total = median(all.map((r) => Object.values(r).reduce((a, b) => a + b, 0)));
 console.log(`where node lib/main.js spends its time: median of ${runs} CPU profiles (profiled total ${total.toFixed(0)} ms)`);
-for (const [n, v] of rows.sort((a, b) => b[1] - a[1])) console.log(`  ${v.toFixed(1).padStart(6)} ms ${(100 * v / total).toFixed(0).padStart(3)} %  ${n}`);
+for (const [n, v] of rows.sort((a, b) => b[1] - a[1])) console.log(`  ${v.toFixed(1).padStart(6)} ms ${((100 * v) / total).toFixed(0).padStart(3)} %  ${n}`);

@@ -5,7 +5,11 @@ import { AUTH, MINIMAL } from './util';
 export const STACK_SCHEDULING: SchedulingOptions = {
   nodeSelector: { 'node-pool': 'prefect' },
   tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'prefect', effect: 'NoSchedule' }],
-  affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }] } },
+  affinity: {
+    nodeAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }],
+    },
+  },
   topologySpreadConstraints: [{ maxSkew: 2, topologyKey: 'example.com/rack', whenUnsatisfiable: 'ScheduleAnyway' }],
   priorityClassName: 'prefect-high',
 };
@@ -57,5 +61,8 @@ export const MATRIX: Array<[string, PrefectStackProps]> = [
   ['every knob', KNOBS],
   ['openshift, every knob', { ...KNOBS, platform: 'openshift' }],
   ['stack-wide scheduling only', { ...MINIMAL, scheduling: STACK_SCHEDULING, images: { pullSecrets: ['a', 'b'] } }],
-  ['autoscaled API, hard spread on nodes and zones', { ...MINIMAL, api: { autoscaling: { minReplicas: 3, maxReplicas: 6 }, spread: 'required', zoneSpread: 'required' } }],
+  [
+    'autoscaled API, hard spread on nodes and zones',
+    { ...MINIMAL, api: { autoscaling: { minReplicas: 3, maxReplicas: 6 }, spread: 'required', zoneSpread: 'required' } },
+  ],
 ];

@@ -55,9 +55,7 @@ for (const file of fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml'))) {
 export function schemaErrors(o: Obj): string[] {
   const key = `${o.apiVersion}/${o.kind}`;
   const where = `${o.kind}/${o.metadata?.name}`;
-  const validate = k8s.kinds[key]
-    ? ajv.getSchema(`k8s#/components/schemas/${k8s.kinds[key]}`)!
-    : crdValidators.get(key);
+  const validate = k8s.kinds[key] ? ajv.getSchema(`k8s#/components/schemas/${k8s.kinds[key]}`)! : crdValidators.get(key);
   if (!validate) return [`${key}: no schema known`];
   if (validate(o)) return [];
   return (validate.errors ?? []).map((e) => `${where}${e.instancePath}: ${e.message} ${JSON.stringify(e.params)}`);

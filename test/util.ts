@@ -5,7 +5,12 @@ import { Testing } from 'cdk8s';
 import { PrefectStack, PrefectStackProps, loadConfig } from '../charts';
 
 /** A Kubernetes object as synthesized (plain JSON). */
-export type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+export type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+};
 
 /** Prefect's basic auth, as the shipped configuration names it: an edge without auth is refused. */
 export const AUTH = { name: 'prefect-auth', key: 'auth-string' };
@@ -24,7 +29,8 @@ export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
 /** The one object of a kind (and name); fails when there is not exactly one. */
 export function one(objs: Obj[], kind: string, name?: string): Obj {
   const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-  if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}: ${found.map((o) => o.metadata.name).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}: ${found.map((o) => o.metadata.name).join(', ')}`);
   return found[0];
 }
 
@@ -42,10 +48,40 @@ export function containers(template: any): any[] {
   return [...(template.spec.initContainers ?? []), ...template.spec.containers];
 }
 
+const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|AUTH_STRING|CREDENTIALS|_KEY)$/;
+// Names of a Secret and a key in it (the worker's settings for flow-run Jobs) are references, not values.
+const SECRET_REFERENCE_NAME = /_SECRET_(NAME|KEY)$/;
+const ONLY_REFERENCES = /^(\$\([A-Z0-9_]+\))+$/;
+const URL_PASSWORD = /[a-z+]+:\/\/[^\s:@/]*:([^\s@]+)@/;
+
+/**
+ * Where a secret value could be written into the manifests: every Secret object (the stack only references Secrets
+ * by name) and every env var of a pod template that is named like a credential, or holds a URL with a password,
+ * whose literal value is anything but `$(VAR)` expansions of Secret-backed vars. Empty when the stack is clean.
+ */
+export function literalCredentials(objs: Obj[]): string[] {
+  const found = objs.filter((o) => o.kind === 'Secret').map((o) => `Secret/${o.metadata.name}`);
+  for (const { owner, template } of podTemplates(objs)) {
+    for (const c of containers(template)) {
+      for (const e of c.env ?? []) {
+        if (e.value === undefined) continue;
+        const urlPassword = URL_PASSWORD.exec(String(e.value))?.[1];
+        const named = CREDENTIAL_NAME.test(e.name) && !SECRET_REFERENCE_NAME.test(e.name) && !ONLY_REFERENCES.test(String(e.value));
+        if (named || (urlPassword !== undefined && !ONLY_REFERENCES.test(urlPassword))) found.push(`${owner.kind}/${owner.metadata.name}/${c.name}/${e.name}`);
+      }
+    }
+  }
+  return found;
+}
+
 /** A container's environment as a map of name → value or `secret:<name>/<key>`. */
 export function envMap(container: any): Record<string, string> {
-  return Object.fromEntries((container.env ?? []).map((e: any) => [e.name,
-    e.value ?? (e.valueFrom?.secretKeyRef ? `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}` : JSON.stringify(e.valueFrom))]));
+  return Object.fromEntries(
+    (container.env ?? []).map((e: any) => [
+      e.name,
+      e.value ?? (e.valueFrom?.secretKeyRef ? `secret:${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}` : JSON.stringify(e.valueFrom)),
+    ]),
+  );
 }
 
 /** Expects `fn` to throw an error that names `field` and says how to fix it. */
@@ -74,7 +110,6 @@ export function configurations(): Array<[string, PrefectStackProps]> {
     ['autoscaling + auth', { ...MINIMAL, api: { autoscaling: { maxReplicas: 6 } }, prefect: { authSecret: { name: 'auth', key: 'auth' } } }],
   ];
 }
-
 
 /** A free TCP port on loopback, for a throwaway server. */
 export function freePort(): Promise<number> {

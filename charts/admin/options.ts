@@ -79,7 +79,6 @@ export interface RedisUiOptions extends PodOptions {
   readonly expose?: AdminExposeOptions;
 }
 
-
 /** The admin UIs (the seed's pgAdmin and ARDM; the `admin:` section). */
 export interface AdminProps {
   /**

@@ -79,33 +79,35 @@ export class PgAdmin extends Construct {
           pod: p.pod,
           identity: { user: PGADMIN_UID, group: PGADMIN_UID },
           serviceAccountName: sa.name,
-          containers: [{
-            name: 'pgadmin',
-            image: ctx.images.ref('pgadmin'),
-            env: [
-              { name: 'PGADMIN_LISTEN_PORT', value: String(PGADMIN_PORT) },
-              { name: 'PGADMIN_DISABLE_POSTFIX', value: 'true' },
-              { name: 'PGADMIN_DEFAULT_EMAIL', value: p.email },
-              secretEnv('PGADMIN_DEFAULT_PASSWORD', p.passwordSecret),
-              { name: 'PGADMIN_SERVER_JSON_FILE', value: '/pgadmin4/servers.json' },
-              { name: 'PGADMIN_REPLACE_SERVERS_ON_STARTUP', value: 'True' },
-              // Served below a path prefix: gunicorn takes the prefix from SCRIPT_NAME (the edge does not rewrite).
-              ...(p.path ? [{ name: 'SCRIPT_NAME', value: p.path }] : []),
-            ],
-            ports: [{ name: 'http', containerPort: PGADMIN_PORT, protocol: 'TCP' }],
-            resources: p.resources,
-            // The image's python carries cap_net_bind_service as a file capability: exec needs it in the bounding set.
-            securityContext: restrictedContainerSecurityContext({ netBindService: true }),
-            // The first start creates the SQLite database and imports servers.json: allow it two minutes.
-            ...httpProbes({ ready: `${p.path}/misc/ping`, startupSeconds: 120 }),
-            volumeMounts: [
-              { name: 'data', mountPath: '/var/lib/pgadmin' },
-              { name: 'tmp', mountPath: '/tmp' },
-              { name: 'log', mountPath: '/var/log/pgadmin' },
-              { name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true },
-              { name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true },
-            ],
-          }],
+          containers: [
+            {
+              name: 'pgadmin',
+              image: ctx.images.ref('pgadmin'),
+              env: [
+                { name: 'PGADMIN_LISTEN_PORT', value: String(PGADMIN_PORT) },
+                { name: 'PGADMIN_DISABLE_POSTFIX', value: 'true' },
+                { name: 'PGADMIN_DEFAULT_EMAIL', value: p.email },
+                secretEnv('PGADMIN_DEFAULT_PASSWORD', p.passwordSecret),
+                { name: 'PGADMIN_SERVER_JSON_FILE', value: '/pgadmin4/servers.json' },
+                { name: 'PGADMIN_REPLACE_SERVERS_ON_STARTUP', value: 'True' },
+                // Served below a path prefix: gunicorn takes the prefix from SCRIPT_NAME (the edge does not rewrite).
+                ...(p.path ? [{ name: 'SCRIPT_NAME', value: p.path }] : []),
+              ],
+              ports: [{ name: 'http', containerPort: PGADMIN_PORT, protocol: 'TCP' }],
+              resources: p.resources,
+              // The image's python carries cap_net_bind_service as a file capability: exec needs it in the bounding set.
+              securityContext: restrictedContainerSecurityContext({ netBindService: true }),
+              // The first start creates the SQLite database and imports servers.json: allow it two minutes.
+              ...httpProbes({ ready: `${p.path}/misc/ping`, startupSeconds: 120 }),
+              volumeMounts: [
+                { name: 'data', mountPath: '/var/lib/pgadmin' },
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'log', mountPath: '/var/log/pgadmin' },
+                { name: 'config', mountPath: '/pgadmin4/servers.json', subPath: 'servers.json', readOnly: true },
+                { name: 'config', mountPath: '/pgadmin4/config_distro.py', subPath: 'config_distro.py', readOnly: true },
+              ],
+            },
+          ],
           volumes: [
             { name: 'data', persistentVolumeClaim: { claimName: p.claimName } },
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },

@@ -77,7 +77,10 @@ export class RedisUi extends Construct {
         ports: [{ name: 'http', containerPort: REDIS_INSIGHT_PORT, protocol: 'TCP' }],
         resources: u.resources,
         ...httpProbes({ ready: '/api/health', startupSeconds: 120 }),
-        volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'data', mountPath: '/data' }],
+        volumeMounts: [
+          { name: 'tmp', mountPath: '/tmp' },
+          { name: 'data', mountPath: '/data' },
+        ],
       };
     }
 

@@ -18,7 +18,10 @@ export const REDIS_COMMANDER_PORT = 8081;
 export const REDIS_INSIGHT_PORT = 5540;
 
 const PGADMIN_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '256Mi', ephemeralStorage: '64Mi' }, limits: { cpu: '1', memory: '768Mi' } };
-const REDIS_COMMANDER_RESOURCES: ResourceDefaults = { requests: { cpu: '20m', memory: '64Mi', ephemeralStorage: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+const REDIS_COMMANDER_RESOURCES: ResourceDefaults = {
+  requests: { cpu: '20m', memory: '64Mi', ephemeralStorage: '32Mi' },
+  limits: { cpu: '500m', memory: '256Mi' },
+};
 const REDIS_INSIGHT_RESOURCES: ResourceDefaults = { requests: { cpu: '50m', memory: '256Mi', ephemeralStorage: '64Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
 /** An admin UI's workload, resolved. */
@@ -88,9 +91,18 @@ function resolvePgAdmin(o: PgAdminOptions, ctx: AdminContext): ResolvedPgAdmin {
     labels,
     port: PGADMIN_PORT,
     resources: resolveResources(`${f}.resources`, o.resources, PGADMIN_RESOURCES),
-    route: o.expose && adminRoute(f, ctx.edge, o.expose, {
-      id: 'pgadmin', serviceName: name, servicePort: PGADMIN_PORT, podSelector, labels, why: 'the edge serves pgAdmin', ownAuth: true, pathSupported: true,
-    }),
+    route:
+      o.expose &&
+      adminRoute(f, ctx.edge, o.expose, {
+        id: 'pgadmin',
+        serviceName: name,
+        servicePort: PGADMIN_PORT,
+        podSelector,
+        labels,
+        why: 'the edge serves pgAdmin',
+        ownAuth: true,
+        pathSupported: true,
+      }),
     path: pathOf(o.expose),
     pod: resolvePod(f, ctx.scheduling, o),
     email: o.email,
@@ -114,10 +126,16 @@ function resolveRedisUi(o: RedisUiOptions, ctx: AdminContext): ResolvedRedisUi {
   const kind = o.kind ?? 'redis-commander';
   if (!['redis-commander', 'redisinsight'].includes(kind)) fail(`${f}.kind`, `"${kind}" is not a supported UI`, 'use redis-commander or redisinsight');
   const insight = kind === 'redisinsight';
-  if (insight && o.httpAuth) fail(`${f}.httpAuth`, 'is a redis-commander setting; RedisInsight has no login', 'remove it and put auth at the edge (expose.basicAuthSecret or expose.authFilter)');
+  if (insight && o.httpAuth)
+    fail(
+      `${f}.httpAuth`,
+      'is a redis-commander setting; RedisInsight has no login',
+      'remove it and put auth at the edge (expose.basicAuthSecret or expose.authFilter)',
+    );
   if (insight && o.readOnly) fail(`${f}.readOnly`, 'is a redis-commander setting', 'remove it');
   if (o.httpAuth) {
-    if (typeof o.httpAuth.user !== 'string' || !/^[^:\s]{1,64}$/.test(o.httpAuth.user)) fail(`${f}.httpAuth.user`, `"${o.httpAuth.user}" is not a user name`, 'use 1-64 characters without spaces or ":"');
+    if (typeof o.httpAuth.user !== 'string' || !/^[^:\s]{1,64}$/.test(o.httpAuth.user))
+      fail(`${f}.httpAuth.user`, `"${o.httpAuth.user}" is not a user name`, 'use 1-64 characters without spaces or ":"');
     checkSecretKeyRef(`${f}.httpAuth.passwordSecret`, o.httpAuth.passwordSecret);
   }
   const port = insight ? REDIS_INSIGHT_PORT : REDIS_COMMANDER_PORT;
@@ -130,9 +148,18 @@ function resolveRedisUi(o: RedisUiOptions, ctx: AdminContext): ResolvedRedisUi {
     labels,
     port,
     resources: resolveResources(`${f}.resources`, o.resources, insight ? REDIS_INSIGHT_RESOURCES : REDIS_COMMANDER_RESOURCES),
-    route: o.expose && adminRoute(f, ctx.edge, o.expose, {
-      id: 'redis-ui', serviceName: name, servicePort: port, podSelector, labels, why: 'the edge serves the Redis UI', ownAuth: Boolean(o.httpAuth), pathSupported: !insight,
-    }),
+    route:
+      o.expose &&
+      adminRoute(f, ctx.edge, o.expose, {
+        id: 'redis-ui',
+        serviceName: name,
+        servicePort: port,
+        podSelector,
+        labels,
+        why: 'the edge serves the Redis UI',
+        ownAuth: Boolean(o.httpAuth),
+        pathSupported: !insight,
+      }),
     path: pathOf(o.expose),
     pod: resolvePod(f, ctx.scheduling, o),
     httpAuth: o.httpAuth,

@@ -99,7 +99,8 @@ export function parseImageReference(ref: string): ImageReference | undefined {
     parts[parts.length - 1] = last.slice(0, colon);
     if (!TAG.test(tag)) return undefined;
   }
-  if (registry !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?$/.test(registry)) return undefined;
+  if (registry !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*(:[0-9]+)?$/.test(registry))
+    return undefined;
   if (!parts.every((p) => PATH_COMPONENT.test(p))) return undefined;
   return { registry, repository: parts.join('/'), tag, digest };
 }
@@ -119,12 +120,19 @@ export class ImageCatalog {
   private readonly registry?: string;
   private readonly overrides: { [name: string]: string };
 
-  constructor(props: ImagesProps = {}, private readonly prefectVersion?: string) {
+  constructor(
+    props: ImagesProps = {},
+    private readonly prefectVersion?: string,
+  ) {
     if (props.registry !== undefined) {
       const host = props.registry.replace(/\/+$/, '');
       const parsed = parseImageReference(`${host}/x`);
       if (!parsed || !/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/.test(host) || (!parsed.registry && !host.includes('/'))) {
-        fail('images.registry', `"${props.registry}" is not a registry host`, 'write a host with an optional port and path, e.g. mirror.example.com:5000/hub (no scheme)');
+        fail(
+          'images.registry',
+          `"${props.registry}" is not a registry host`,
+          'write a host with an optional port and path, e.g. mirror.example.com:5000/hub (no scheme)',
+        );
       }
       checkDnsSubdomain('images.registry', host.split('/')[0].split(':')[0]);
       this.registry = host;

@@ -30,10 +30,14 @@ export class ObjectNames {
     const name = `${this.instance}-${suffix}`;
     const limit = NAME_LIMITS[kind] ?? 253;
     if (name.length > limit) {
-      fail('name', `"${this.instance}" makes the ${kind} name "${name}" ${name.length} characters long, over Kubernetes' ${limit}`,
-        `shorten name by ${name.length - limit} characters`);
+      fail(
+        'name',
+        `"${this.instance}" makes the ${kind} name "${name}" ${name.length} characters long, over Kubernetes' ${limit}`,
+        `shorten name by ${name.length - limit} characters`,
+      );
     }
-    if (kind === 'Service' && !DNS_1035.test(name)) fail('name', `"${this.instance}" makes the Service name "${name}", which must start with a letter`, 'start name with a letter');
+    if (kind === 'Service' && !DNS_1035.test(name))
+      fail('name', `"${this.instance}" makes the Service name "${name}", which must start with a letter`, 'start name with a letter');
     return name;
   }
 }

@@ -108,18 +108,28 @@ export const RESERVED_LABEL_PREFIXES = ['app.kubernetes.io/', 'prefect-stack.io/
 
 function checkTolerations(field: string, tolerations: Toleration[] | undefined): Toleration[] | undefined {
   if (tolerations === undefined) return undefined;
-  if (!Array.isArray(tolerations)) fail(field, 'is not a list', 'list tolerations, e.g. [{ key: dedicated, operator: Equal, value: prefect, effect: NoSchedule }]');
+  if (!Array.isArray(tolerations))
+    fail(field, 'is not a list', 'list tolerations, e.g. [{ key: dedicated, operator: Equal, value: prefect, effect: NoSchedule }]');
   return tolerations.map((t, i) => {
     const f = `${field}[${i}]`;
     const operator = t.operator ?? 'Equal';
     if (!['Equal', 'Exists'].includes(operator)) fail(`${f}.operator`, `"${t.operator}" is not a toleration operator`, 'use Equal or Exists');
-    if (t.effect !== undefined && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) fail(`${f}.effect`, `"${t.effect}" is not a taint effect`, 'use NoSchedule, PreferNoSchedule or NoExecute (or leave it out for all)');
-    if (t.key !== undefined && t.key !== '' && !isQualifiedName(t.key)) fail(`${f}.key`, `"${t.key}" is not a taint key`, 'use a label-style key such as dedicated or example.com/pool');
-    if (!t.key && operator !== 'Exists') fail(`${f}.operator`, 'must be Exists when key is empty', 'set operator: Exists (tolerate every taint) or give the key');
+    if (t.effect !== undefined && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect))
+      fail(`${f}.effect`, `"${t.effect}" is not a taint effect`, 'use NoSchedule, PreferNoSchedule or NoExecute (or leave it out for all)');
+    if (t.key !== undefined && t.key !== '' && !isQualifiedName(t.key))
+      fail(`${f}.key`, `"${t.key}" is not a taint key`, 'use a label-style key such as dedicated or example.com/pool');
+    if (!t.key && operator !== 'Exists')
+      fail(`${f}.operator`, 'must be Exists when key is empty', 'set operator: Exists (tolerate every taint) or give the key');
     if (operator === 'Exists' && t.value) fail(`${f}.value`, 'is set with operator Exists', 'remove the value, or use operator Equal');
-    if (t.value !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(t.value)) fail(`${f}.value`, `"${t.value}" is not a taint value`, 'use at most 63 letters, digits, "-", "_" and "."');
+    if (t.value !== undefined && !/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(t.value))
+      fail(`${f}.value`, `"${t.value}" is not a taint value`, 'use at most 63 letters, digits, "-", "_" and "."');
     if (t.tolerationSeconds !== undefined) {
-      if (t.effect !== 'NoExecute') fail(`${f}.tolerationSeconds`, 'is set without effect NoExecute', 'tolerationSeconds only applies to NoExecute taints: set effect: NoExecute or remove it');
+      if (t.effect !== 'NoExecute')
+        fail(
+          `${f}.tolerationSeconds`,
+          'is set without effect NoExecute',
+          'tolerationSeconds only applies to NoExecute taints: set effect: NoExecute or remove it',
+        );
       checkInt(`${f}.tolerationSeconds`, t.tolerationSeconds, 0);
     }
     return t;
@@ -132,15 +142,23 @@ function checkSpread(field: string, constraints: k8s.TopologySpreadConstraint[] 
   const seen = new Set<string>();
   return constraints.map((c, i) => {
     const f = `${field}[${i}]`;
-    if (!c || typeof c.topologyKey !== 'string' || !isQualifiedName(c.topologyKey)) fail(`${f}.topologyKey`, `${JSON.stringify(c?.topologyKey)} is not a node label key`, 'use e.g. kubernetes.io/hostname or topology.kubernetes.io/zone');
+    if (!c || typeof c.topologyKey !== 'string' || !isQualifiedName(c.topologyKey))
+      fail(`${f}.topologyKey`, `${JSON.stringify(c?.topologyKey)} is not a node label key`, 'use e.g. kubernetes.io/hostname or topology.kubernetes.io/zone');
     checkInt(`${f}.maxSkew`, c.maxSkew, 1);
-    if (!['DoNotSchedule', 'ScheduleAnyway'].includes(c.whenUnsatisfiable)) fail(`${f}.whenUnsatisfiable`, `"${c.whenUnsatisfiable}" is not supported`, 'use DoNotSchedule or ScheduleAnyway');
+    if (!['DoNotSchedule', 'ScheduleAnyway'].includes(c.whenUnsatisfiable))
+      fail(`${f}.whenUnsatisfiable`, `"${c.whenUnsatisfiable}" is not supported`, 'use DoNotSchedule or ScheduleAnyway');
     if (c.minDomains !== undefined) {
       checkInt(`${f}.minDomains`, c.minDomains, 1);
-      if (c.whenUnsatisfiable !== 'DoNotSchedule') fail(`${f}.minDomains`, 'is set with whenUnsatisfiable ScheduleAnyway', 'minDomains needs whenUnsatisfiable: DoNotSchedule');
+      if (c.whenUnsatisfiable !== 'DoNotSchedule')
+        fail(`${f}.minDomains`, 'is set with whenUnsatisfiable ScheduleAnyway', 'minDomains needs whenUnsatisfiable: DoNotSchedule');
     }
     const key = `${c.topologyKey}/${c.whenUnsatisfiable}`;
-    if (seen.has(key)) fail(f, `repeats topologyKey ${c.topologyKey} with ${c.whenUnsatisfiable}`, 'keep one constraint per topology key and whenUnsatisfiable (the API server refuses duplicates)');
+    if (seen.has(key))
+      fail(
+        f,
+        `repeats topologyKey ${c.topologyKey} with ${c.whenUnsatisfiable}`,
+        'keep one constraint per topology key and whenUnsatisfiable (the API server refuses duplicates)',
+      );
     seen.add(key);
     return c;
   });
@@ -152,13 +170,15 @@ export function resolveScheduling(field: string, s: SchedulingOptions = {}): Sch
     nodeSelector: s.nodeSelector === undefined ? undefined : checkLabels(`${field}.nodeSelector`, s.nodeSelector),
     tolerations: checkTolerations(`${field}.tolerations`, s.tolerations),
     affinity: s.affinity === undefined ? undefined : checkAffinity(`${field}.affinity`, s.affinity),
-    topologySpreadConstraints: s.topologySpreadConstraints === undefined ? undefined : checkSpread(`${field}.topologySpreadConstraints`, s.topologySpreadConstraints),
+    topologySpreadConstraints:
+      s.topologySpreadConstraints === undefined ? undefined : checkSpread(`${field}.topologySpreadConstraints`, s.topologySpreadConstraints),
     priorityClassName: s.priorityClassName === undefined ? undefined : checkDnsSubdomain(`${field}.priorityClassName`, s.priorityClassName),
   };
 }
 
 function checkAffinity(field: string, a: k8s.Affinity): k8s.Affinity {
-  if (typeof a !== 'object' || a === null || Array.isArray(a)) fail(field, 'is not an affinity object', 'give nodeAffinity, podAffinity and/or podAntiAffinity as in a pod spec');
+  if (typeof a !== 'object' || a === null || Array.isArray(a))
+    fail(field, 'is not an affinity object', 'give nodeAffinity, podAffinity and/or podAntiAffinity as in a pod spec');
   return a;
 }
 
@@ -170,7 +190,8 @@ export function resolvePod(field: string, stack: SchedulingOptions, own: PodOpti
   const mine = resolveScheduling(field, own);
   const labels = checkLabels(`${field}.podLabels`, own.podLabels);
   for (const k of Object.keys(labels)) {
-    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p))) fail(`${field}.podLabels.${k}`, 'is a label the stack sets itself', `choose a key outside ${RESERVED_LABEL_PREFIXES.join(' and ')}`);
+    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)))
+      fail(`${field}.podLabels.${k}`, 'is a label the stack sets itself', `choose a key outside ${RESERVED_LABEL_PREFIXES.join(' and ')}`);
   }
   return {
     nodeSelector: mine.nodeSelector ?? stack.nodeSelector,

@@ -43,7 +43,8 @@ export function resolveResources(field: string, given: ResourcesProps | undefine
     if (limit !== undefined) checkQuantity(`${field}.limits.${kind}`, limit);
     // a default request above a limit the user lowered follows the limit (as Kubernetes fills an absent request
     // from the limit); a request the user wrote above it is their error
-    const defaulted = given?.requests?.[kind] === undefined && limit !== undefined && requests[kind] !== undefined && quantityValue(requests[kind]!) > quantityValue(limit);
+    const defaulted =
+      given?.requests?.[kind] === undefined && limit !== undefined && requests[kind] !== undefined && quantityValue(requests[kind]!) > quantityValue(limit);
     const request = defaulted ? limit : requests[kind];
     if (request !== undefined) out.requests[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.requests.${kind}`, request));
     if (limit !== undefined) out.limits[KEYS[kind]] = k8s.Quantity.fromString(checkQuantity(`${field}.limits.${kind}`, limit));

@@ -45,7 +45,11 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** An RFC 1123 label: a namespace or a short object name. */
 export function checkDnsLabel(field: string, value: string, maxLength = 63): string {
   if (typeof value === 'string' && value.length <= maxLength && DNS_LABEL.test(value)) return value;
-  return fail(field, `"${value}" is not a DNS label`, `use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`);
+  return fail(
+    field,
+    `"${value}" is not a DNS label`,
+    `use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`,
+  );
 }
 
 /** An RFC 1123 subdomain: an object name such as a Secret's. */
@@ -70,7 +74,11 @@ export function checkUrl(field: string, value: string, schemes: string[]): URL {
     url = undefined;
   }
   if (!url || !schemes.includes(url.protocol.replace(/:$/, '')) || !url.hostname) {
-    return fail(field, `"${value}" is not an absolute ${schemes.join(' or ')} URL`, `write it with its scheme and host, e.g. ${schemes[0]}://prefect.example.com`);
+    return fail(
+      field,
+      `"${value}" is not an absolute ${schemes.join(' or ')} URL`,
+      `write it with its scheme and host, e.g. ${schemes[0]}://prefect.example.com`,
+    );
   }
   return url;
 }
@@ -100,7 +108,11 @@ export function checkImageTag(field: string, value: string): string {
 export function checkCron(field: string, value: string): string {
   const problem = cronScheduleError(value);
   if (!problem) return value;
-  return fail(field, `"${value}" is not a cron schedule (${problem})`, 'use five fields "minute hour day-of-month month day-of-week", e.g. "15 2 * * *" or "0 2 * * MON-FRI", or a macro like @daily');
+  return fail(
+    field,
+    `"${value}" is not a cron schedule (${problem})`,
+    'use five fields "minute hour day-of-month month day-of-week", e.g. "15 2 * * *" or "0 2 * * MON-FRI", or a macro like @daily',
+  );
 }
 
 /**
@@ -110,8 +122,11 @@ export function checkCron(field: string, value: string): string {
 export function checkTimeZone(field: string, value: string): string {
   let known = false;
   try {
-    known = typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) && value !== 'Local'
-      && Boolean(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
+    known =
+      typeof value === 'string' &&
+      /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) &&
+      value !== 'Local' &&
+      Boolean(new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone);
   } catch {
     known = false;
   }
@@ -123,9 +138,11 @@ export function checkTimeZone(field: string, value: string): string {
 export function checkCidr(field: string, value: string): string {
   const [ip, bits, extra] = typeof value === 'string' ? value.split('/') : [];
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip ?? '');
-  const ok = extra === undefined && bits !== undefined && /^\d+$/.test(bits) && (
-    (v4 && v4.slice(1).every((o) => Number(o) <= 255) && Number(bits) <= 32)
-    || (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':') && Number(bits) <= 128));
+  const ok =
+    extra === undefined &&
+    bits !== undefined &&
+    /^\d+$/.test(bits) &&
+    ((v4 && v4.slice(1).every((o) => Number(o) <= 255) && Number(bits) <= 32) || (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':') && Number(bits) <= 128));
   if (ok) return value;
   return fail(field, `"${value}" is not a CIDR block`, 'write an address with its prefix length, e.g. 203.0.113.0/24');
 }
@@ -148,8 +165,18 @@ export function checkLabels(field: string, labels: { [key: string]: string } | u
   if (labels === undefined) return {};
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) fail(field, 'is not a map of labels', 'write labels as key: value pairs');
   for (const [k, v] of Object.entries(labels)) {
-    if (!isQualifiedName(k)) fail(`${field}.${k}`, 'is not a label key', 'use an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and "." starting and ending with a letter or digit');
-    if (typeof v !== 'string' || !LABEL_VALUE.test(v)) fail(`${field}.${k}`, `${JSON.stringify(v)} is not a label value`, 'quote it; at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+    if (!isQualifiedName(k))
+      fail(
+        `${field}.${k}`,
+        'is not a label key',
+        'use an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and "." starting and ending with a letter or digit',
+      );
+    if (typeof v !== 'string' || !LABEL_VALUE.test(v))
+      fail(
+        `${field}.${k}`,
+        `${JSON.stringify(v)} is not a label value`,
+        'quote it; at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
+      );
   }
   return labels;
 }
@@ -157,10 +184,16 @@ export function checkLabels(field: string, labels: { [key: string]: string } | u
 /** A map of annotations: qualified-name keys, string values, at most 256 KiB in all (the API server's limit). */
 export function checkAnnotations(field: string, annotations: { [key: string]: string } | undefined): { [key: string]: string } {
   if (annotations === undefined) return {};
-  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) fail(field, 'is not a map of annotations', 'write annotations as key: value pairs');
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations))
+    fail(field, 'is not a map of annotations', 'write annotations as key: value pairs');
   let size = 0;
   for (const [k, v] of Object.entries(annotations)) {
-    if (!isQualifiedName(k)) fail(`${field}.${k}`, 'is not an annotation key', 'use an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and "." starting and ending with a letter or digit');
+    if (!isQualifiedName(k))
+      fail(
+        `${field}.${k}`,
+        'is not an annotation key',
+        'use an optional DNS prefix and "/", then at most 63 letters, digits, "-", "_" and "." starting and ending with a letter or digit',
+      );
     if (typeof v !== 'string') fail(`${field}.${k}`, `${JSON.stringify(v)} is not a string`, 'quote the value');
     size += Buffer.byteLength(k) + Buffer.byteLength(v);
   }

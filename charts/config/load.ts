@@ -79,11 +79,18 @@ export function validateConfig(config: unknown, where: (keyPath: string[]) => st
   if (validate(config)) return config as PrefectStackProps;
   // A failed union reports one error per branch; keep the most specific ones.
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
-  const lines = [...new Set(errors.map((e) => {
-    const keyPath = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const extra = (e.params as { additionalProperty?: string }).additionalProperty;
-    return `${where(extra ? [...keyPath, extra] : keyPath)}${describe(e, fieldName(config, keyPath))}`;
-  }))];
+  const lines = [
+    ...new Set(
+      errors.map((e) => {
+        const keyPath = e.instancePath
+          .split('/')
+          .slice(1)
+          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+        const extra = (e.params as { additionalProperty?: string }).additionalProperty;
+        return `${where(extra ? [...keyPath, extra] : keyPath)}${describe(e, fieldName(config, keyPath))}`;
+      }),
+    ),
+  ];
   throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }
 
@@ -106,7 +113,9 @@ export function parseConfig(text: string, fileName = 'config'): PrefectStackProp
     throw new Error(`${fileName}: is empty; write the configuration (see prefect-stack.yaml), or {} to take every default on purpose`);
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${fileName}: is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a mapping of keys; write keys such as name:, prefect:, api: at the top level`);
+    throw new Error(
+      `${fileName}: is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a mapping of keys; write keys such as name:, prefect:, api: at the top level`,
+    );
   }
   const where = (keyPath: string[]) => {
     for (let n = keyPath.length; n > 0; n--) {

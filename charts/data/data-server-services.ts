@@ -27,7 +27,11 @@ export class DataServerServices extends Construct {
     this.name = props.name;
     this.headlessName = `${props.name}-headless`;
     const port = (p: { name: string; port: number; appProtocol?: string }): k8s.ServicePort => ({
-      name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP', appProtocol: p.appProtocol,
+      name: p.name,
+      port: p.port,
+      targetPort: k8s.IntOrString.fromString(p.name),
+      protocol: 'TCP',
+      appProtocol: p.appProtocol,
     });
     new k8s.KubeService(this, 'Headless', {
       metadata: { name: this.headlessName, labels: props.labels },

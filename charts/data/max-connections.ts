@@ -61,6 +61,5 @@ export function postgresMaxConnections(budget: Partial<ConnectionBudget> = {}): 
   checkInt('connection budget pool.size', b.pool.size, 1, 100000);
   checkInt('connection budget pool.maxOverflow', b.pool.maxOverflow, 0, 100000);
   const prefectProcesses = (b.apiReplicas + b.apiSurge) * b.apiProcessesPerPod + b.backgroundReplicas + b.migrationJobs;
-  return prefectProcesses * (b.pool.size + b.pool.maxOverflow)
-    + b.migrationInit + b.exporter + b.backup + b.headroom + b.superuserReserved;
+  return prefectProcesses * (b.pool.size + b.pool.maxOverflow) + b.migrationInit + b.exporter + b.backup + b.headroom + b.superuserReserved;
 }

@@ -47,22 +47,23 @@ export class PostgresBackup extends Construct {
       { name: 'scripts', mountPath: DATA_SCRIPTS_PATH, readOnly: true },
       { name: 'tmp', mountPath: '/tmp' },
     ];
-    const template = (containers: k8s.Container[], initContainers?: k8s.Container[]): k8s.PodTemplateSpec => podTemplate(this, {
-      labels,
-      pod: b.pod,
-      // The postgres image's user: dumps on the claim belong to it, readable by nobody else (umask 077).
-      identity: { user: POSTGRES_UID, group: POSTGRES_UID },
-      serviceAccountName: sa.name,
-      restartPolicy: 'Never',
-      initContainers,
-      containers,
-      volumes: [
-        { name: 'backups', persistentVolumeClaim: { claimName: b.claimName } },
-        { name: 'scripts', configMap: { name: pg.scriptsConfigMapName, defaultMode: 0o555 } },
-        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-        ...(b.s3 ? [{ name: 'handoff', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
-      ],
-    });
+    const template = (containers: k8s.Container[], initContainers?: k8s.Container[]): k8s.PodTemplateSpec =>
+      podTemplate(this, {
+        labels,
+        pod: b.pod,
+        // The postgres image's user: dumps on the claim belong to it, readable by nobody else (umask 077).
+        identity: { user: POSTGRES_UID, group: POSTGRES_UID },
+        serviceAccountName: sa.name,
+        restartPolicy: 'Never',
+        initContainers,
+        containers,
+        volumes: [
+          { name: 'backups', persistentVolumeClaim: { claimName: b.claimName } },
+          { name: 'scripts', configMap: { name: pg.scriptsConfigMapName, defaultMode: 0o555 } },
+          { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+          ...(b.s3 ? [{ name: 'handoff', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
+        ],
+      });
 
     const backup: k8s.Container = {
       name: 'backup',
@@ -121,7 +122,14 @@ export class PostgresBackup extends Construct {
       // A suspended CronJob, not a Job: each restore is a new Job named at the moment (`kubectl create job --from`),
       // with the dump chosen then; a Job in dist/ would run once, and its immutable template would pin one dump.
       new k8s.KubeCronJob(this, 'RestoreCronJob', {
-        metadata: { name: b.restoreCronJobName, labels, annotations: { 'argocd.argoproj.io/sync-wave': '3', 'prefect-stack.io/usage': 'kubectl create job --from=cronjob/' + b.restoreCronJobName + ' <name> (docs/operations.md "Backups and restore")' } },
+        metadata: {
+          name: b.restoreCronJobName,
+          labels,
+          annotations: {
+            'argocd.argoproj.io/sync-wave': '3',
+            'prefect-stack.io/usage': 'kubectl create job --from=cronjob/' + b.restoreCronJobName + ' <name> (docs/operations.md "Backups and restore")',
+          },
+        },
         spec: {
           schedule: NEVER,
           timeZone: b.timeZone,
@@ -154,7 +162,11 @@ function uploadContainer(image: string, s3: ResolvedS3, resources: k8s.ResourceR
   return {
     name: 'upload',
     image,
-    command: ['sh', '-c', `set -eu; name="$(cat ${HANDOFF_DIR}/latest)"; rclone copyto --s3-no-check-bucket "${BACKUP_DIR}/$name" "backup:$S3_BUCKET/$S3_PREFIX$name"; echo "upload: copied $name to $S3_BUCKET/$S3_PREFIX"`],
+    command: [
+      'sh',
+      '-c',
+      `set -eu; name="$(cat ${HANDOFF_DIR}/latest)"; rclone copyto --s3-no-check-bucket "${BACKUP_DIR}/$name" "backup:$S3_BUCKET/$S3_PREFIX$name"; echo "upload: copied $name to $S3_BUCKET/$S3_PREFIX"`,
+    ],
     env: [
       { name: 'HOME', value: '/tmp' },
       { name: 'RCLONE_CONFIG', value: '/tmp/rclone.conf' },
@@ -165,10 +177,9 @@ function uploadContainer(image: string, s3: ResolvedS3, resources: k8s.ResourceR
       { name: 'RCLONE_CONFIG_BACKUP_ENV_AUTH', value: String(!s3.keys) },
       { name: 'RCLONE_CONFIG_BACKUP_REGION', value: s3.region },
       ...(s3.endpoint ? [{ name: 'RCLONE_CONFIG_BACKUP_ENDPOINT', value: s3.endpoint }] : []),
-      ...(s3.keys ? [
-        secretEnv('RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID', s3.keys.accessKeyId),
-        secretEnv('RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY', s3.keys.secretAccessKey),
-      ] : []),
+      ...(s3.keys
+        ? [secretEnv('RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID', s3.keys.accessKeyId), secretEnv('RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY', s3.keys.secretAccessKey)]
+        : []),
       { name: 'S3_BUCKET', value: s3.bucket },
       { name: 'S3_PREFIX', value: s3.prefix },
     ],

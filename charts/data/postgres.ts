@@ -88,7 +88,10 @@ export class Postgres extends Construct {
     new k8s.KubeConfigMap(this, 'Scripts', { metadata: { name: pg.scriptsConfigMapName, labels }, data: scripts });
     const sa = new ComponentServiceAccount(this, 'ServiceAccount', { name: pg.serviceAccountName, labels, pod: pg.pod });
 
-    const pgIsReady: k8s.Probe = { exec: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT), '-U', pg.superuser, '-d', 'postgres'] }, timeoutSeconds: 5 };
+    const pgIsReady: k8s.Probe = {
+      exec: { command: ['pg_isready', '-q', '-h', '127.0.0.1', '-p', String(POSTGRES_PORT), '-U', pg.superuser, '-d', 'postgres'] },
+      timeoutSeconds: 5,
+    };
     const postgres: k8s.Container = {
       name: 'postgres',
       image: pg.image,
@@ -149,7 +152,10 @@ export class Postgres extends Construct {
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
         // The container runtime's 64 MiB /dev/shm is too small for parallel query's dynamic shared memory.
         { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('256Mi') } },
-        { name: 'initdb', configMap: { name: pg.scriptsConfigMapName, defaultMode: 0o555, items: [{ key: 'ensure-database.sh', path: '10-prefect-database.sh' }] } },
+        {
+          name: 'initdb',
+          configMap: { name: pg.scriptsConfigMapName, defaultMode: 0o555, items: [{ key: 'ensure-database.sh', path: '10-prefect-database.sh' }] },
+        },
       ],
     });
 
@@ -175,8 +181,13 @@ export class Postgres extends Construct {
       },
     });
     ctx.scrape({
-      name: 'postgres', service: pg.serviceName, podSelector: pg.podSelector,
-      port: 'metrics', portNumber: POSTGRES_EXPORTER_PORT, path: '/metrics', why: 'Prometheus scrapes postgres_exporter',
+      name: 'postgres',
+      service: pg.serviceName,
+      podSelector: pg.podSelector,
+      port: 'metrics',
+      portNumber: POSTGRES_EXPORTER_PORT,
+      path: '/metrics',
+      why: 'Prometheus scrapes postgres_exporter',
     });
   }
 }

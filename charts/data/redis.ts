@@ -53,7 +53,7 @@ export class Redis extends Construct {
           'appendfsync everysec',
           'aof-use-rdb-preamble yes',
           'save ""',
-          '# Prefect\'s streams must never be evicted: when full, writes fail loudly (and the memory alert fires).',
+          "# Prefect's streams must never be evicted: when full, writes fail loudly (and the memory alert fires).",
           `maxmemory ${r.maxmemoryBytes}`,
           'maxmemory-policy noeviction',
           'tcp-keepalive 60',
@@ -65,7 +65,10 @@ export class Redis extends Construct {
 
     const auth = [secretEnv('REDISCLI_AUTH', r.passwordSecret)];
     // redis-cli reads REDISCLI_AUTH, so the password is never on a command line. LOADING (an AOF replay) is alive.
-    const ping = (accept: string): k8s.Probe => ({ exec: { command: ['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -Eq '${accept}'`] }, timeoutSeconds: 5 });
+    const ping = (accept: string): k8s.Probe => ({
+      exec: { command: ['sh', '-c', `redis-cli -h 127.0.0.1 -p ${REDIS_PORT} ping | grep -Eq '${accept}'`] },
+      timeoutSeconds: 5,
+    });
     const redis: k8s.Container = {
       name: 'redis',
       image: r.image,
@@ -133,8 +136,13 @@ export class Redis extends Construct {
       },
     });
     ctx.scrape({
-      name: 'redis', service: r.serviceName, podSelector: r.podSelector,
-      port: 'metrics', portNumber: REDIS_EXPORTER_PORT, path: '/metrics', why: 'Prometheus scrapes redis_exporter',
+      name: 'redis',
+      service: r.serviceName,
+      podSelector: r.podSelector,
+      port: 'metrics',
+      portNumber: REDIS_EXPORTER_PORT,
+      path: '/metrics',
+      why: 'Prometheus scrapes redis_exporter',
     });
   }
 }

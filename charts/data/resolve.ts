@@ -20,7 +20,15 @@ const REDIS_RESOURCES: ResourceDefaults = { requests: { cpu: '100m', memory: '76
 const EXPORTER_RESOURCES: ResourceDefaults = { requests: { cpu: '10m', memory: '32Mi', ephemeralStorage: '16Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
 const BACKUP_RESOURCES: ResourceDefaults = { requests: { cpu: '100m', memory: '128Mi', ephemeralStorage: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } };
 /** Settings the stack derives; `parameters` may not set them. */
-const MANAGED_PARAMETERS = ['max_connections', 'superuser_reserved_connections', 'data_directory', 'hba_file', 'port', 'listen_addresses', 'unix_socket_directories'];
+const MANAGED_PARAMETERS = [
+  'max_connections',
+  'superuser_reserved_connections',
+  'data_directory',
+  'hba_file',
+  'port',
+  'listen_addresses',
+  'unix_socket_directories',
+];
 /** `superuser_reserved_connections`, counted inside max_connections. */
 export const SUPERUSER_RESERVED = 3;
 /** Below this Redis cannot hold Prefect's streams, dedup keys and leases for a few minutes of events. */
@@ -130,14 +138,18 @@ function resolvePostgres(o: PostgresOptions, ctx: DataTierContext): ResolvedPost
     fail(`${field}.database`, `"${database}" is not a plain database name`, "use lower-case letters, digits and '_' (at most 63, not starting with a digit)");
   }
   const superuser = o.superuser ?? 'postgres';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(superuser)) fail(`${field}.superuser`, `"${superuser}" is not a plain role name`, "use lower-case letters, digits and '_'");
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(superuser))
+    fail(`${field}.superuser`, `"${superuser}" is not a plain role name`, "use lower-case letters, digits and '_'");
   const secret = ctx.names.of('Secret', 'postgres');
   const resources = resolveResources(`${field}.resources`, o.resources, POSTGRES_RESOURCES);
   const needed = postgresMaxConnections({ ...ctx.connectionBudget, superuserReserved: SUPERUSER_RESERVED });
   const maxConnections = o.maxConnections === undefined ? needed : checkInt(`${field}.maxConnections`, o.maxConnections, 10, 10000);
   if (maxConnections < needed) {
-    fail(`${field}.maxConnections`, `${maxConnections} is below the ${needed} the Prefect tier can open (docs/architecture.md "Sizing max_connections")`,
-      `raise it to at least ${needed}, lower prefect.databasePool, or leave it unset to derive it`);
+    fail(
+      `${field}.maxConnections`,
+      `${maxConnections} is below the ${needed} the Prefect tier can open (docs/architecture.md "Sizing max_connections")`,
+      `raise it to at least ${needed}, lower prefect.databasePool, or leave it unset to derive it`,
+    );
   }
   const memoryLimit = quantityValue(String(resources.limits!.memory.value));
   const parameters: Record<string, string> = {
@@ -147,9 +159,12 @@ function resolvePostgres(o: PostgresOptions, ctx: DataTierContext): ResolvedPost
     log_min_duration_statement: '2s',
   };
   for (const [name, value] of Object.entries(o.parameters ?? {})) {
-    if (!/^[a-z_][a-z0-9_.]*$/.test(name)) fail(`${field}.parameters.${name}`, 'is not a PostgreSQL setting name', 'use the name from postgresql.conf, e.g. work_mem');
-    if (MANAGED_PARAMETERS.includes(name)) fail(`${field}.parameters.${name}`, 'is managed by the stack', name === 'max_connections' ? `set ${field}.maxConnections instead` : 'remove it');
-    if (typeof value !== 'string' || /[\n\r]/.test(value)) fail(`${field}.parameters.${name}`, `${JSON.stringify(value)} is not a one-line string`, 'quote the value');
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name))
+      fail(`${field}.parameters.${name}`, 'is not a PostgreSQL setting name', 'use the name from postgresql.conf, e.g. work_mem');
+    if (MANAGED_PARAMETERS.includes(name))
+      fail(`${field}.parameters.${name}`, 'is managed by the stack', name === 'max_connections' ? `set ${field}.maxConnections instead` : 'remove it');
+    if (typeof value !== 'string' || /[\n\r]/.test(value))
+      fail(`${field}.parameters.${name}`, `${JSON.stringify(value)} is not a one-line string`, 'quote the value');
     parameters[name] = value;
   }
   parameters.max_connections = String(maxConnections);
@@ -185,9 +200,14 @@ function resolveS3(field: string, s3: BackupS3Options): ResolvedS3 {
     fail(`${field}.prefix`, `"${s3.prefix}" is not a key prefix`, 'use path segments ending in "/", e.g. prefect/backups/ (no leading "/")');
   }
   const endpoint = s3.endpoint === undefined ? undefined : checkUrl(`${field}.endpoint`, s3.endpoint, ['https', 'http']);
-  if (s3.region !== undefined && !/^[a-z0-9-]{2,32}$/.test(s3.region)) fail(`${field}.region`, `"${s3.region}" is not a region name`, 'use a name such as us-east-1');
+  if (s3.region !== undefined && !/^[a-z0-9-]{2,32}$/.test(s3.region))
+    fail(`${field}.region`, `"${s3.region}" is not a region name`, 'use a name such as us-east-1');
   if (Boolean(s3.accessKeyIdSecret) !== Boolean(s3.secretAccessKeySecret)) {
-    fail(`${field}.${s3.accessKeyIdSecret ? 'secretAccessKeySecret' : 'accessKeyIdSecret'}`, 'is missing', 'give both static keys, or neither (credentials then come from the pod\'s cloud identity)');
+    fail(
+      `${field}.${s3.accessKeyIdSecret ? 'secretAccessKeySecret' : 'accessKeyIdSecret'}`,
+      'is missing',
+      "give both static keys, or neither (credentials then come from the pod's cloud identity)",
+    );
   }
   const port = endpoint ? Number(endpoint.port || (endpoint.protocol === 'http:' ? 80 : 443)) : 443;
   return {
@@ -218,7 +238,7 @@ function resolveBackup(o: PostgresBackupOptions, ctx: DataTierContext): Resolved
   }
   return {
     cronJobName: ctx.names.of('CronJob', 'postgres-backup'),
-    restoreCronJobName: o.restore ?? true ? ctx.names.of('CronJob', 'postgres-restore') : undefined,
+    restoreCronJobName: (o.restore ?? true) ? ctx.names.of('CronJob', 'postgres-restore') : undefined,
     claimName: ctx.names.of('PersistentVolumeClaim', 'postgres-backups'),
     serviceAccountName: ctx.names.of('ServiceAccount', 'postgres-backup'),
     podSelector: postgresSelector(ctx.names.instance, 'postgres-backup'),
@@ -240,11 +260,19 @@ function resolveRedis(o: RedisOptions, ctx: DataTierContext): ResolvedRedis {
   const maxmemory = checkQuantity(`${field}.maxmemory`, o.maxmemory ?? '512Mi');
   const maxmemoryBytes = Math.floor(quantityValue(maxmemory));
   if (maxmemoryBytes < quantityValue(REDIS_MAXMEMORY_FLOOR)) {
-    fail(`${field}.maxmemory`, `"${maxmemory}" is below the floor of ${REDIS_MAXMEMORY_FLOOR}`, `give at least ${REDIS_MAXMEMORY_FLOOR} (Prefect keeps its event streams, dedup keys and leases here)`);
+    fail(
+      `${field}.maxmemory`,
+      `"${maxmemory}" is below the floor of ${REDIS_MAXMEMORY_FLOOR}`,
+      `give at least ${REDIS_MAXMEMORY_FLOOR} (Prefect keeps its event streams, dedup keys and leases here)`,
+    );
   }
   const limit = String(resources.limits!.memory.value);
   if (maxmemoryBytes > 0.75 * quantityValue(limit)) {
-    fail(`${field}.maxmemory`, `"${maxmemory}" is above 75% of the memory limit ${limit}`, `lower it or raise ${field}.resources.limits.memory: an AOF rewrite forks, and the OOM killer would strike before noeviction`);
+    fail(
+      `${field}.maxmemory`,
+      `"${maxmemory}" is above 75% of the memory limit ${limit}`,
+      `lower it or raise ${field}.resources.limits.memory: an AOF rewrite forks, and the OOM killer would strike before noeviction`,
+    );
   }
   return {
     statefulSetName: ctx.names.of('StatefulSet', 'redis'),
@@ -295,7 +323,13 @@ export function resolveDataTier(database: DatabaseProps = {}, redis: RedisServer
     r = { ...ext, endpoint: { peer: ctx.peers.externalRedis, port: ext.port } };
   } else {
     redisServer = resolveRedis(redis.inCluster ?? {}, ctx);
-    r = { host: redisServer.serviceName, port: REDIS_PORT, passwordSecret: redisServer.passwordSecret, tls: false, endpoint: { peer: podsPeer(redisServer.podSelector), port: REDIS_PORT } };
+    r = {
+      host: redisServer.serviceName,
+      port: REDIS_PORT,
+      passwordSecret: redisServer.passwordSecret,
+      tls: false,
+      endpoint: { peer: podsPeer(redisServer.podSelector), port: REDIS_PORT },
+    };
   }
   return {
     database: db,

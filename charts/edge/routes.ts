@@ -47,24 +47,46 @@ export interface RouteBackend {
   readonly why: string;
 }
 
-export function adminRoute(field: string, edge: ResolvedEdge, e: AdminExposeOptions, r: RouteBackend & { ownAuth: boolean; pathSupported: boolean }): EdgeRoute {
-  if (edge.type === 'none') fail(`${field}.expose`, 'is set but edge.type is none', 'choose an edge (edge.type), or remove expose and use kubectl port-forward');
+export function adminRoute(
+  field: string,
+  edge: ResolvedEdge,
+  e: AdminExposeOptions,
+  r: RouteBackend & { ownAuth: boolean; pathSupported: boolean },
+): EdgeRoute {
+  if (edge.type === 'none')
+    fail(`${field}.expose`, 'is set but edge.type is none', 'choose an edge (edge.type), or remove expose and use kubectl port-forward');
   const host = e.host === undefined ? edge.host! : checkEdgeHost(`${field}.expose.host`, e.host);
   const path = e.path === undefined ? '/' : checkPathPrefix(`${field}.expose.path`, e.path);
   if (path !== '/' && !r.pathSupported) fail(`${field}.expose.path`, 'is not supported by this UI', 'give it its own host (expose.host) and no path');
   if (host === edge.host) {
     if (path === '/') fail(`${field}.expose`, `would take over the Prefect host ${host}`, 'give the UI its own host (expose.host), or a path such as /pgadmin');
-    if (path === edge.basePath || `${path}/`.startsWith(`${edge.basePath}/api/`)) fail(`${field}.expose.path`, `"${path}" collides with Prefect's UI or API paths`, `choose another prefix than ${edge.basePath || '/'} and ${edge.basePath}/api`);
+    if (path === edge.basePath || `${path}/`.startsWith(`${edge.basePath}/api/`))
+      fail(
+        `${field}.expose.path`,
+        `"${path}" collides with Prefect's UI or API paths`,
+        `choose another prefix than ${edge.basePath || '/'} and ${edge.basePath}/api`,
+      );
   }
-  if (edge.type === 'ingress-nginx' && e.authFilter) fail(`${field}.expose.authFilter`, 'is a Gateway API filter but edge.type is ingress-nginx', 'use basicAuthSecret');
+  if (edge.type === 'ingress-nginx' && e.authFilter)
+    fail(`${field}.expose.authFilter`, 'is a Gateway API filter but edge.type is ingress-nginx', 'use basicAuthSecret');
   if (edge.type === 'gateway-api') {
-    if (e.basicAuthSecret) fail(`${field}.expose.basicAuthSecret`, 'is not supported with gateway-api (Gateway API has no standard basic auth)', 'use authFilter (an implementation-specific filter) or the UI\'s own login');
-    if (e.allowSourceRanges) fail(`${field}.expose.allowSourceRanges`, 'is not supported with gateway-api', 'restrict sources with your Gateway implementation\'s policy');
+    if (e.basicAuthSecret)
+      fail(
+        `${field}.expose.basicAuthSecret`,
+        'is not supported with gateway-api (Gateway API has no standard basic auth)',
+        "use authFilter (an implementation-specific filter) or the UI's own login",
+      );
+    if (e.allowSourceRanges)
+      fail(`${field}.expose.allowSourceRanges`, 'is not supported with gateway-api', "restrict sources with your Gateway implementation's policy");
     if (e.tlsSecretName) fail(`${field}.expose.tlsSecretName`, 'is not used with gateway-api', 'configure certificateRefs on the Gateway listener');
   }
   const edgeAuth = Boolean(e.basicAuthSecret || e.authFilter);
   if (!r.ownAuth && !edgeAuth && e.allowUnauthenticated !== true) {
-    fail(`${field}.expose`, 'would publish an admin UI without authentication', `set ${edge.type === 'gateway-api' ? 'authFilter' : 'basicAuthSecret'} (or the UI's own login), or confirm with allowUnauthenticated: true`);
+    fail(
+      `${field}.expose`,
+      'would publish an admin UI without authentication',
+      `set ${edge.type === 'gateway-api' ? 'authFilter' : 'basicAuthSecret'} (or the UI's own login), or confirm with allowUnauthenticated: true`,
+    );
   }
   return {
     id: r.id,

@@ -93,10 +93,12 @@ export class StackEdge extends Construct {
       spec: {
         ingressClassName: n.className,
         tls,
-        rules: [{
-          host: r.host,
-          http: { paths: [{ path, pathType, backend: { service: { name: r.serviceName, port: { number: r.servicePort } } } }] },
-        }],
+        rules: [
+          {
+            host: r.host,
+            http: { paths: [{ path, pathType, backend: { service: { name: r.serviceName, port: { number: r.servicePort } } } }] },
+          },
+        ],
       },
     });
   }
@@ -104,9 +106,16 @@ export class StackEdge extends Construct {
   private httpRoute(name: string, r: EdgeRoute, edge: ResolvedEdge) {
     const gw = edge.gateway!;
     const filters: HttpRouteSpecRulesFilters[] = [];
-    if (r.authFilter) filters.push({ type: HttpRouteSpecRulesFiltersType.EXTENSION_REF, extensionRef: { group: r.authFilter.group, kind: r.authFilter.kind, name: r.authFilter.name } });
+    if (r.authFilter)
+      filters.push({
+        type: HttpRouteSpecRulesFiltersType.EXTENSION_REF,
+        extensionRef: { group: r.authFilter.group, kind: r.authFilter.kind, name: r.authFilter.name },
+      });
     if (r.rewriteTo) {
-      filters.push({ type: HttpRouteSpecRulesFiltersType.URL_REWRITE, urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: r.rewriteTo } } });
+      filters.push({
+        type: HttpRouteSpecRulesFiltersType.URL_REWRITE,
+        urlRewrite: { path: { type: HttpRouteSpecRulesFiltersUrlRewritePathType.REPLACE_PREFIX_MATCH, replacePrefixMatch: r.rewriteTo } },
+      });
     }
     const timeout = `${edge.timeoutSeconds}s`;
     new HttpRoute(this, `HttpRoute-${r.id}`, {
@@ -114,13 +123,15 @@ export class StackEdge extends Construct {
       spec: {
         parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gw.name, namespace: gw.namespace, sectionName: gw.sectionName }],
         hostnames: [r.host],
-        rules: [{
-          matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: r.path } }],
-          filters: filters.length ? filters : undefined,
-          backendRefs: [{ kind: 'Service', name: r.serviceName, port: r.servicePort }],
-          // Standard since v1.2: long enough for websockets and log streams (see edge.timeoutSeconds).
-          timeouts: { request: timeout, backendRequest: timeout },
-        }],
+        rules: [
+          {
+            matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: r.path } }],
+            filters: filters.length ? filters : undefined,
+            backendRefs: [{ kind: 'Service', name: r.serviceName, port: r.servicePort }],
+            // Standard since v1.2: long enough for websockets and log streams (see edge.timeoutSeconds).
+            timeouts: { request: timeout, backendRequest: timeout },
+          },
+        ],
       },
     });
   }

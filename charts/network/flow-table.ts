@@ -2,7 +2,11 @@ import { COMPONENT_LABEL, Flow, FlowPeer, FlowPort, Labels } from './flow';
 
 /** How a peer is written in the flow table (the same words whether read from flows or from policies). */
 export function describePeer(peer: FlowPeer): string {
-  const labels = (l: Labels) => Object.entries(l).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
+  const labels = (l: Labels) =>
+    Object.entries(l)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
   switch (peer.kind) {
     case 'all':
       return 'every pod of the stack';
@@ -10,7 +14,10 @@ export function describePeer(peer: FlowPeer): string {
       return `\`${peer.podLabels![COMPONENT_LABEL]}\``;
     case 'namespace': {
       const ns = peer.namespaceLabels ?? {};
-      const nsText = Object.keys(ns).length === 1 && ns['kubernetes.io/metadata.name'] ? `namespace \`${ns['kubernetes.io/metadata.name']}\`` : `namespaces \`${labels(ns)}\``;
+      const nsText =
+        Object.keys(ns).length === 1 && ns['kubernetes.io/metadata.name']
+          ? `namespace \`${ns['kubernetes.io/metadata.name']}\``
+          : `namespaces \`${labels(ns)}\``;
       return peer.podLabels && Object.keys(peer.podLabels).length ? `${nsText}, pods \`${labels(peer.podLabels)}\`` : nsText;
     }
     case 'cidr':

@@ -107,7 +107,10 @@ function checkSelector(field: string, s: PeerSelector): PeerSelector {
   if (s.namespaceLabels === undefined || Object.keys(s.namespaceLabels ?? {}).length === 0) {
     fail(`${field}.namespaceLabels`, 'has no labels', 'give at least one namespace label, e.g. { kubernetes.io/metadata.name: monitoring }');
   }
-  return { namespaceLabels: checkLabels(`${field}.namespaceLabels`, s.namespaceLabels), podLabels: s.podLabels === undefined ? undefined : checkLabels(`${field}.podLabels`, s.podLabels) };
+  return {
+    namespaceLabels: checkLabels(`${field}.namespaceLabels`, s.namespaceLabels),
+    podLabels: s.podLabels === undefined ? undefined : checkLabels(`${field}.podLabels`, s.podLabels),
+  };
 }
 
 function checkCidrs(field: string, cidrs: string[]): string[] {
@@ -121,7 +124,11 @@ function checkPorts(field: string, ports: number[]): number[] {
 }
 
 /** Checks an egress block list (cidrs, except, ports) of `field`. */
-export function resolveCidrEgress(field: string, e: CidrEgress | undefined, defaults: { cidrs?: string[]; ports: number[] }): { cidrs: string[]; except: string[]; ports: number[] } {
+export function resolveCidrEgress(
+  field: string,
+  e: CidrEgress | undefined,
+  defaults: { cidrs?: string[]; ports: number[] },
+): { cidrs: string[]; except: string[]; ports: number[] } {
   return {
     cidrs: e?.cidrs === undefined && defaults.cidrs ? defaults.cidrs : checkCidrs(`${field}.cidrs`, e?.cidrs as string[]),
     except: (e?.except ?? []).map((c, i) => checkCidr(`${field}.except[${i}]`, c)),
@@ -137,15 +144,24 @@ export function resolveNetworkPolicies(o: NetworkPoliciesOptions = {}, defaultEd
   const f = 'networkPolicies';
   const dns = checkSelector(`${f}.dns`, o.dns ?? { namespaceLabels: namespaceNamed('kube-system'), podLabels: { 'k8s-app': 'kube-dns' } });
   const dnsPorts = checkPorts(`${f}.dnsPorts`, o.dnsPorts ?? [53]);
-  const edgeFrom = o.edgeFrom ? checkSelector(`${f}.edgeFrom`, o.edgeFrom)
-    : defaultEdgeNamespace === undefined ? undefined : { namespaceLabels: namespaceNamed(defaultEdgeNamespace) };
+  const edgeFrom = o.edgeFrom
+    ? checkSelector(`${f}.edgeFrom`, o.edgeFrom)
+    : defaultEdgeNamespace === undefined
+      ? undefined
+      : { namespaceLabels: namespaceNamed(defaultEdgeNamespace) };
   const internet = o.internetEgress && resolveCidrEgress(`${f}.internetEgress`, o.internetEgress, { ports: [443] });
   return {
     enabled: o.enabled ?? true,
     peers: {
       edge: edgeFrom && namespacePeer(edgeFrom),
       prometheus: namespacePeer(checkSelector(`${f}.prometheusFrom`, o.prometheusFrom ?? { namespaceLabels: namespaceNamed('monitoring') })),
-      dns: { peer: namespacePeer(dns), ports: dnsPorts.flatMap((port): FlowPort[] => [{ port, protocol: 'UDP' }, { port, protocol: 'TCP' }]) },
+      dns: {
+        peer: namespacePeer(dns),
+        ports: dnsPorts.flatMap((port): FlowPort[] => [
+          { port, protocol: 'UDP' },
+          { port, protocol: 'TCP' },
+        ]),
+      },
       workers: (o.workersFrom ?? []).map((w, i) => namespacePeer(checkSelector(`${f}.workersFrom[${i}]`, w))),
       internet: internet && { peer: cidrPeer(internet.cidrs, internet.except), ports: internet.ports },
       externalDatabase: cidrPeer(o.externalDatabaseCidrs ? checkCidrs(`${f}.externalDatabaseCidrs`, o.externalDatabaseCidrs) : ANY_ADDRESS),

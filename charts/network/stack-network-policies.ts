@@ -13,7 +13,9 @@ function peerOf(p: FlowPeer): k8s.NetworkPolicyPeer[] {
     case 'namespace':
       return [{ namespaceSelector: { matchLabels: p.namespaceLabels }, ...(p.podLabels ? { podSelector: { matchLabels: p.podLabels } } : {}) }];
     case 'cidr':
-      return (p.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr, ...(relevantExcept(cidr, p.except).length ? { except: relevantExcept(cidr, p.except) } : {}) } }));
+      return (p.cidrs ?? []).map((cidr) => ({
+        ipBlock: { cidr, ...(relevantExcept(cidr, p.except).length ? { except: relevantExcept(cidr, p.except) } : {}) },
+      }));
   }
 }
 
@@ -44,7 +46,13 @@ export class StackNetworkPolicies extends Construct {
     super(scope, id);
     const { instance } = StackContext.of(this);
     const labels = componentLabels({ instance, name: 'prefect-stack', component: 'network-policy' });
-    const policy = (pid: string, name: string, podSelector: k8s.LabelSelector, ingress: k8s.NetworkPolicyIngressRule[], egress: k8s.NetworkPolicyEgressRule[]) => {
+    const policy = (
+      pid: string,
+      name: string,
+      podSelector: k8s.LabelSelector,
+      ingress: k8s.NetworkPolicyIngressRule[],
+      egress: k8s.NetworkPolicyEgressRule[],
+    ) => {
       this.policyNames.push(name);
       new k8s.KubeNetworkPolicy(this, pid, {
         metadata: { name, labels },
@@ -56,7 +64,10 @@ export class StackNetworkPolicies extends Construct {
     policy('DefaultDeny', `${instance}-default-deny`, {}, [], []);
 
     // Group the flows by the stack's pods they start or end at.
-    const groups = new Map<string, { id: string; podSelector: k8s.LabelSelector; ingress: k8s.NetworkPolicyIngressRule[]; egress: k8s.NetworkPolicyEgressRule[] }>();
+    const groups = new Map<
+      string,
+      { id: string; podSelector: k8s.LabelSelector; ingress: k8s.NetworkPolicyIngressRule[]; egress: k8s.NetworkPolicyEgressRule[] }
+    >();
     const group = (p: FlowPeer) => {
       const k = p.kind === 'all' ? '*' : key(p.podLabels!);
       if (!groups.has(k)) {

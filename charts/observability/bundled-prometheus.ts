@@ -41,12 +41,14 @@ export function prometheusConfig(input: PrometheusConfigInput): Record<string, u
         metrics_path: t.path,
         scheme: 'http',
         kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: [input.namespace] } }],
-        ...(t.basicAuth ? {
-          basic_auth: {
-            username_file: `${secretsDir}/${t.basicAuth.name}/${t.basicAuth.usernameKey ?? 'username'}`,
-            password_file: `${secretsDir}/${t.basicAuth.name}/${t.basicAuth.passwordKey ?? 'password'}`,
-          },
-        } : {}),
+        ...(t.basicAuth
+          ? {
+              basic_auth: {
+                username_file: `${secretsDir}/${t.basicAuth.name}/${t.basicAuth.usernameKey ?? 'username'}`,
+                password_file: `${secretsDir}/${t.basicAuth.name}/${t.basicAuth.passwordKey ?? 'password'}`,
+              },
+            }
+          : {}),
         relabel_configs: serviceMonitorTargetRelabelings(t),
       })),
       ...(input.additionalScrapeConfigs ?? []),
@@ -81,7 +83,9 @@ export class BundledPrometheus extends Construct {
       subjects: [{ kind: 'ServiceAccount', name, namespace: ctx.namespace }],
     });
 
-    const config = stringify(prometheusConfig({ namespace: ctx.namespace, targets, ruleFile: `${CONFIG_DIR}/rules.yaml`, additionalScrapeConfigs: p.additionalScrapeConfigs }));
+    const config = stringify(
+      prometheusConfig({ namespace: ctx.namespace, targets, ruleFile: `${CONFIG_DIR}/rules.yaml`, additionalScrapeConfigs: p.additionalScrapeConfigs }),
+    );
     const rules = stringify({ groups: ruleFileGroups(ruleGroups) });
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${name}-config`, labels },
@@ -109,38 +113,39 @@ export class BundledPrometheus extends Construct {
           automountServiceAccountToken: true,
           annotations: { 'checksum/config': checksum },
           terminationGracePeriodSeconds: 120,
-          containers: [{
-            name: 'prometheus',
-            image: ctx.images.ref('prometheus'),
-            args: [
-              `--config.file=${CONFIG_DIR}/prometheus.yml`,
-              '--storage.tsdb.path=/prometheus',
-              `--storage.tsdb.retention.time=${p.retention}`,
-              ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, `--web.route-prefix=${p.routePrefix}`] : []),
-            ],
-            ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
-            // WAL replay after a crash can take minutes on a full disk.
-            ...httpProbes({ ready: `${prefix}/-/ready`, live: `${prefix}/-/healthy`, startupSeconds: 600 }),
-            resources: p.resources,
-            volumeMounts: [
-              { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-              { name: 'data', mountPath: '/prometheus' },
-              ...secrets.map((s, i) => ({ name: `auth-${i}`, mountPath: `${SECRETS_DIR}/${s}`, readOnly: true })),
-            ],
-          }],
-          volumes: [
-            { name: 'config', configMap: { name: `${name}-config` } },
-            ...secrets.map((s, i) => ({ name: `auth-${i}`, secret: { secretName: s } })),
+          containers: [
+            {
+              name: 'prometheus',
+              image: ctx.images.ref('prometheus'),
+              args: [
+                `--config.file=${CONFIG_DIR}/prometheus.yml`,
+                '--storage.tsdb.path=/prometheus',
+                `--storage.tsdb.retention.time=${p.retention}`,
+                ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, `--web.route-prefix=${p.routePrefix}`] : []),
+              ],
+              ports: [{ name: 'http', containerPort: PROMETHEUS_PORT, protocol: 'TCP' }],
+              // WAL replay after a crash can take minutes on a full disk.
+              ...httpProbes({ ready: `${prefix}/-/ready`, live: `${prefix}/-/healthy`, startupSeconds: 600 }),
+              resources: p.resources,
+              volumeMounts: [
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                { name: 'data', mountPath: '/prometheus' },
+                ...secrets.map((s, i) => ({ name: `auth-${i}`, mountPath: `${SECRETS_DIR}/${s}`, readOnly: true })),
+              ],
+            },
           ],
+          volumes: [{ name: 'config', configMap: { name: `${name}-config` } }, ...secrets.map((s, i) => ({ name: `auth-${i}`, secret: { secretName: s } }))],
         }),
-        volumeClaimTemplates: [{
-          metadata: { name: 'data', labels: p.podSelector },
-          spec: {
-            accessModes: ['ReadWriteOnce'],
-            ...(p.storageClassName ? { storageClassName: p.storageClassName } : {}),
-            resources: { requests: { storage: k8s.Quantity.fromString(p.storage) } },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: p.podSelector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              ...(p.storageClassName ? { storageClassName: p.storageClassName } : {}),
+              resources: { requests: { storage: k8s.Quantity.fromString(p.storage) } },
+            },
           },
-        }],
+        ],
       },
     });
 
@@ -158,7 +163,12 @@ export class BundledPrometheus extends Construct {
     for (const t of targets) ctx.allow(me, podsPeer(t.podSelector), [t.portNumber], t.why.replace(/^Prometheus /, 'the bundled Prometheus '));
     ctx.allow(me, cidrPeer(p.apiServerCidrs), [443, 6443], 'the bundled Prometheus discovers targets through the Kubernetes API');
     for (const e of p.additionalScrapeEgress) {
-      ctx.allow(me, namespacePeer({ namespaceLabels: namespaceNamed(e.namespace) }), e.ports, `the bundled Prometheus scrapes targets in ${e.namespace} (additionalScrapeConfigs)`);
+      ctx.allow(
+        me,
+        namespacePeer({ namespaceLabels: namespaceNamed(e.namespace) }),
+        e.ports,
+        `the bundled Prometheus scrapes targets in ${e.namespace} (additionalScrapeConfigs)`,
+      );
     }
     if (p.route) ctx.expose(p.route);
   }

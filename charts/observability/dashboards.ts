@@ -65,58 +65,103 @@ export function dashboardSpecs(ctx: DashboardsContext): DashboardSpec[] {
   // Overview: what a user feels (API traffic) and what keeps it up (replicas, restarts, process resources).
   const overview: Array<PanelSpec | { row: string }> = [];
   if (ctx.ingress) {
-    const is = (extra: Record<string, string> = {}, op: Record<string, string> = {}) => promSelector({ [ctx.ingress!.namespaceLabel]: ns, [ctx.ingress!.serviceLabel]: ctx.apiService, ...extra }, op);
+    const is = (extra: Record<string, string> = {}, op: Record<string, string> = {}) =>
+      promSelector({ [ctx.ingress!.namespaceLabel]: ns, [ctx.ingress!.serviceLabel]: ctx.apiService, ...extra }, op);
     overview.push(
       { row: 'API through the ingress' },
-      { title: 'Requests per second by status', unit: 'reqps', queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests${is()}[${RI}]))`, legend: '{{status}}' }] },
       {
-        title: 'Latency (websocket upgrades excluded)', unit: 's', queries: [0.5, 0.95, 0.99].map((q) => ({
+        title: 'Requests per second by status',
+        unit: 'reqps',
+        queries: [{ expr: `sum by (status) (rate(nginx_ingress_controller_requests${is()}[${RI}]))`, legend: '{{status}}' }],
+      },
+      {
+        title: 'Latency (websocket upgrades excluded)',
+        unit: 's',
+        queries: [0.5, 0.95, 0.99].map((q) => ({
           expr: `histogram_quantile(${q}, sum by (le) (rate(nginx_ingress_controller_request_duration_seconds_bucket${is({ status: '101' }, { status: '!=' })}[${RI}])))`,
           legend: `p${Math.round(q * 100)}`,
         })),
       },
-      { title: '5xx ratio', unit: 'percentunit', queries: [{ expr: `sum(rate(nginx_ingress_controller_requests${is({ status: '5..' }, { status: '=~' })}[${RI}])) / sum(rate(nginx_ingress_controller_requests${is()}[${RI}]))`, legend: '5xx' }] },
+      {
+        title: '5xx ratio',
+        unit: 'percentunit',
+        queries: [
+          {
+            expr: `sum(rate(nginx_ingress_controller_requests${is({ status: '5..' }, { status: '=~' })}[${RI}])) / sum(rate(nginx_ingress_controller_requests${is()}[${RI}]))`,
+            legend: '5xx',
+          },
+        ],
+      },
     );
   }
   overview.push(
     { row: 'Workloads' },
     {
-      title: 'API replicas', type: 'stat', width: 6, queries: [
+      title: 'API replicas',
+      type: 'stat',
+      width: 6,
+      queries: [
         { expr: `kube_deployment_status_replicas_available${deploy(ctx.apiDeployment)}`, legend: 'available' },
         { expr: `kube_deployment_spec_replicas${deploy(ctx.apiDeployment)}`, legend: 'desired' },
       ],
     },
     {
-      title: 'Background services replicas', type: 'stat', width: 6, queries: [
+      title: 'Background services replicas',
+      type: 'stat',
+      width: 6,
+      queries: [
         { expr: `kube_deployment_status_replicas_available${deploy(ctx.backgroundDeployment)}`, legend: 'available' },
         { expr: `kube_deployment_spec_replicas${deploy(ctx.backgroundDeployment)}`, legend: 'desired' },
       ],
     },
     {
-      title: 'Container restarts (1 h)', width: 12, queries: [{
-        expr: `sum by (pod, container) (increase(kube_pod_container_status_restarts_total${promSelector({ namespace: ns, pod: `${regexEscape(ctx.instance)}-.+` }, { pod: '=~' })}[1h]))`,
-        legend: '{{pod}}/{{container}}',
-      }],
+      title: 'Container restarts (1 h)',
+      width: 12,
+      queries: [
+        {
+          expr: `sum by (pod, container) (increase(kube_pod_container_status_restarts_total${promSelector({ namespace: ns, pod: `${regexEscape(ctx.instance)}-.+` }, { pod: '=~' })}[1h]))`,
+          legend: '{{pod}}/{{container}}',
+        },
+      ],
     },
-    { title: 'API process memory', unit: 'bytes', queries: [{ expr: `process_resident_memory_bytes${promSelector({ namespace: ns, job: ctx.apiJob })}`, legend: '{{pod}}' }] },
-    { title: 'API process CPU', unit: 'short', queries: [{ expr: `rate(process_cpu_seconds_total${promSelector({ namespace: ns, job: ctx.apiJob })}[${RI}])`, legend: '{{pod}}' }] },
+    {
+      title: 'API process memory',
+      unit: 'bytes',
+      queries: [{ expr: `process_resident_memory_bytes${promSelector({ namespace: ns, job: ctx.apiJob })}`, legend: '{{pod}}' }],
+    },
+    {
+      title: 'API process CPU',
+      unit: 'short',
+      queries: [{ expr: `rate(process_cpu_seconds_total${promSelector({ namespace: ns, job: ctx.apiJob })}[${RI}])`, legend: '{{pod}}' }],
+    },
   );
   out.push({ key: 'overview', uid: uid('overview'), title: `Prefect ${ctx.instance} / Overview`, tags, panels: overview });
 
   if (ctx.postgresJob) {
     const s = promSelector({ namespace: ns, job: ctx.postgresJob });
     out.push({
-      key: 'postgres', uid: uid('postgres'), title: `Prefect ${ctx.instance} / PostgreSQL`, tags, panels: [
+      key: 'postgres',
+      uid: uid('postgres'),
+      title: `Prefect ${ctx.instance} / PostgreSQL`,
+      tags,
+      panels: [
         { title: 'Up', type: 'stat', width: 6, queries: [{ expr: `pg_up${s}`, legend: '{{pod}}' }] },
         {
-          title: 'Connections vs usable maximum', width: 18, queries: [
+          title: 'Connections vs usable maximum',
+          width: 18,
+          queries: [
             { expr: `sum(pg_stat_activity_count${s})`, legend: 'open' },
-            { expr: `max(pg_settings_max_connections${s} - pg_settings_superuser_reserved_connections${s} - (pg_settings_reserved_connections${s} or pg_settings_max_connections${s} * 0))`, legend: 'usable maximum' },
+            {
+              expr: `max(pg_settings_max_connections${s} - pg_settings_superuser_reserved_connections${s} - (pg_settings_reserved_connections${s} or pg_settings_max_connections${s} * 0))`,
+              legend: 'usable maximum',
+            },
           ],
         },
         { title: 'Connections by state', queries: [{ expr: `sum by (state) (pg_stat_activity_count${s})`, legend: '{{state}}' }] },
         {
-          title: 'Transactions per second', unit: 'ops', queries: [
+          title: 'Transactions per second',
+          unit: 'ops',
+          queries: [
             { expr: `sum by (datname) (rate(pg_stat_database_xact_commit${s}[${RI}]))`, legend: 'commit {{datname}}' },
             { expr: `sum by (datname) (rate(pg_stat_database_xact_rollback${s}[${RI}]))`, legend: 'rollback {{datname}}' },
           ],
@@ -130,16 +175,24 @@ export function dashboardSpecs(ctx: DashboardsContext): DashboardSpec[] {
   if (ctx.redisJob) {
     const s = promSelector({ namespace: ns, job: ctx.redisJob });
     out.push({
-      key: 'redis', uid: uid('redis'), title: `Prefect ${ctx.instance} / Redis`, tags, panels: [
+      key: 'redis',
+      uid: uid('redis'),
+      title: `Prefect ${ctx.instance} / Redis`,
+      tags,
+      panels: [
         { title: 'Up', type: 'stat', width: 6, queries: [{ expr: `redis_up${s}`, legend: '{{pod}}' }] },
         {
-          title: 'Memory vs maxmemory', unit: 'bytes', width: 18, queries: [
+          title: 'Memory vs maxmemory',
+          unit: 'bytes',
+          width: 18,
+          queries: [
             { expr: `redis_memory_used_bytes${s}`, legend: 'used' },
             { expr: `redis_memory_max_bytes${s} > 0`, legend: 'maxmemory' },
           ],
         },
         {
-          title: 'Clients', queries: [
+          title: 'Clients',
+          queries: [
             { expr: `redis_connected_clients${s}`, legend: 'connected' },
             { expr: `redis_config_maxclients${s}`, legend: 'maxclients' },
             { expr: `increase(redis_rejected_connections_total${s}[${RI}])`, legend: 'rejected' },
@@ -149,7 +202,8 @@ export function dashboardSpecs(ctx: DashboardsContext): DashboardSpec[] {
         { row: 'Prefect streams (redis_exporter --check-streams)' },
         { title: 'Stream length', queries: [{ expr: `redis_stream_length${s}`, legend: '{{stream}}' }] },
         {
-          title: 'Consumer-group backlog', queries: [
+          title: 'Consumer-group backlog',
+          queries: [
             { expr: `redis_stream_group_lag${s}`, legend: 'lag {{stream}}/{{group}}' },
             { expr: `redis_stream_group_messages_pending${s}`, legend: 'pending {{stream}}/{{group}}' },
           ],
@@ -161,12 +215,32 @@ export function dashboardSpecs(ctx: DashboardsContext): DashboardSpec[] {
   if (ctx.exporterJob) {
     const s = (extra: Record<string, string> = {}) => promSelector({ namespace: ns, job: ctx.exporterJob!, ...extra });
     out.push({
-      key: 'flow-runs', uid: uid('flow-runs'), title: `Prefect ${ctx.instance} / Flow runs`, tags, panels: [
-        { title: 'Flow runs by state (exporter window)', queries: [{ expr: `count by (state_name) (prefect_info_flow_runs${s()})`, legend: '{{state_name}}' }] },
-        { title: 'Late flow runs', type: 'stat', width: 6, queries: [{ expr: `count(prefect_info_flow_runs${s({ state_name: 'Late' })}) or vector(0)`, legend: 'late' }] },
-        { title: 'Unhealthy work queues', type: 'stat', width: 6, queries: [{ expr: `count(prefect_info_work_queues${s({ healthy: 'False' })}) or vector(0)`, legend: 'unhealthy' }] },
+      key: 'flow-runs',
+      uid: uid('flow-runs'),
+      title: `Prefect ${ctx.instance} / Flow runs`,
+      tags,
+      panels: [
         {
-          title: 'Objects', type: 'stat', width: 12, queries: [
+          title: 'Flow runs by state (exporter window)',
+          queries: [{ expr: `count by (state_name) (prefect_info_flow_runs${s()})`, legend: '{{state_name}}' }],
+        },
+        {
+          title: 'Late flow runs',
+          type: 'stat',
+          width: 6,
+          queries: [{ expr: `count(prefect_info_flow_runs${s({ state_name: 'Late' })}) or vector(0)`, legend: 'late' }],
+        },
+        {
+          title: 'Unhealthy work queues',
+          type: 'stat',
+          width: 6,
+          queries: [{ expr: `count(prefect_info_work_queues${s({ healthy: 'False' })}) or vector(0)`, legend: 'unhealthy' }],
+        },
+        {
+          title: 'Objects',
+          type: 'stat',
+          width: 12,
+          queries: [
             { expr: `prefect_deployments_total${s()}`, legend: 'deployments' },
             { expr: `prefect_flows_total${s()}`, legend: 'flows' },
             { expr: `prefect_work_pools_total${s()}`, legend: 'work pools' },
@@ -181,11 +255,32 @@ export function dashboardSpecs(ctx: DashboardsContext): DashboardSpec[] {
   if (ctx.backupCronJob) {
     const s = promSelector({ namespace: ns, cronjob: ctx.backupCronJob });
     out.push({
-      key: 'backups', uid: uid('backups'), title: `Prefect ${ctx.instance} / Backups`, tags, panels: [
-        { title: 'Time since last successful backup', type: 'stat', unit: 's', width: 8, queries: [{ expr: `time() - kube_cronjob_status_last_successful_time${s}`, legend: 'age' }] },
-        { title: 'Time since last scheduled run', type: 'stat', unit: 's', width: 8, queries: [{ expr: `time() - kube_cronjob_status_last_schedule_time${s}`, legend: 'age' }] },
+      key: 'backups',
+      uid: uid('backups'),
+      title: `Prefect ${ctx.instance} / Backups`,
+      tags,
+      panels: [
+        {
+          title: 'Time since last successful backup',
+          type: 'stat',
+          unit: 's',
+          width: 8,
+          queries: [{ expr: `time() - kube_cronjob_status_last_successful_time${s}`, legend: 'age' }],
+        },
+        {
+          title: 'Time since last scheduled run',
+          type: 'stat',
+          unit: 's',
+          width: 8,
+          queries: [{ expr: `time() - kube_cronjob_status_last_schedule_time${s}`, legend: 'age' }],
+        },
         { title: 'Running backup jobs', type: 'stat', width: 8, queries: [{ expr: `kube_cronjob_status_active${s}`, legend: 'active' }] },
-        { title: 'Backup age over time', unit: 's', width: 24, queries: [{ expr: `time() - kube_cronjob_status_last_successful_time${s}`, legend: 'age of last successful backup' }] },
+        {
+          title: 'Backup age over time',
+          unit: 's',
+          width: 24,
+          queries: [{ expr: `time() - kube_cronjob_status_last_successful_time${s}`, legend: 'age of last successful backup' }],
+        },
       ],
     });
   }
@@ -200,21 +295,30 @@ function postgresGrowthPanels(db: string, volumeBytes?: number): Array<PanelSpec
   return [
     { row: 'Prefect database growth (prefect.retention)' },
     {
-      title: 'Prefect database size', unit: 'bytes', description: 'PrefectDatabaseLarge fires at monitoring.rules.databaseSizeRatio of the volume.', queries: [
+      title: 'Prefect database size',
+      unit: 'bytes',
+      description: 'PrefectDatabaseLarge fires at monitoring.rules.databaseSizeRatio of the volume.',
+      queries: [
         { expr: `max by (datname) (pg_database_size_bytes${db})`, legend: '{{datname}}' },
         ...(volumeBytes ? [{ expr: `vector(${volumeBytes})`, legend: 'volume' }] : []),
       ],
     },
     {
-      title: 'Growth per day (slope over 6 h)', unit: 'bytes', description: 'Levels off near 0 once the retention windows are full.',
+      title: 'Growth per day (slope over 6 h)',
+      unit: 'bytes',
+      description: 'Levels off near 0 once the retention windows are full.',
       queries: [{ expr: `max by (datname) (deriv(pg_database_size_bytes${db}[6h])) * 86400`, legend: '{{datname}}' }],
     },
     {
-      title: 'Largest tables (with indexes and TOAST)', unit: 'bytes',
-      queries: [{ expr: `topk(10, max by (relname) (pg_stat_user_tables_table_size_bytes${db} + pg_stat_user_tables_index_size_bytes${db}))`, legend: '{{relname}}' }],
+      title: 'Largest tables (with indexes and TOAST)',
+      unit: 'bytes',
+      queries: [
+        { expr: `topk(10, max by (relname) (pg_stat_user_tables_table_size_bytes${db} + pg_stat_user_tables_index_size_bytes${db}))`, legend: '{{relname}}' },
+      ],
     },
     {
-      title: 'Dead rows (before autovacuum reclaims them)', unit: 'short',
+      title: 'Dead rows (before autovacuum reclaims them)',
+      unit: 'short',
       queries: [{ expr: `topk(10, max by (relname) (pg_stat_user_tables_n_dead_tup${db}))`, legend: '{{relname}}' }],
     },
   ];
@@ -258,7 +362,10 @@ export function dashboardJson(d: DashboardSpec): Record<string, unknown> {
       datasource: ds,
       gridPos,
       fieldConfig: { defaults: { unit: p.unit ?? 'short' }, overrides: [] },
-      options: type === 'stat' ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value' } : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+      options:
+        type === 'stat'
+          ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value' }
+          : { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
       targets: p.queries.map((q, j) => ({ refId: String.fromCharCode(65 + j), datasource: ds, expr: q.expr, legendFormat: q.legend ?? '__auto', range: true })),
     };
   });

@@ -1,7 +1,11 @@
 import * as k8s from '../../imports/k8s';
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
-import { ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction, ServiceMonitorSpecEndpointsScheme } from '../../imports/servicemonitor-monitoring.coreos.com';
+import {
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsRelabelingsAction,
+  ServiceMonitorSpecEndpointsScheme,
+} from '../../imports/servicemonitor-monitoring.coreos.com';
 import { componentLabels } from '../common/labels';
 import { StackContext } from '../common/stack-context';
 import { Endpoint } from '../network/flow';
@@ -55,20 +59,26 @@ export class PrefectMonitoring extends Construct {
           spec: {
             selector: { matchLabels: t.podSelector },
             namespaceSelector: { matchNames: [namespace] },
-            endpoints: [{
-              port: t.port,
-              path: t.path,
-              interval: t.interval,
-              scheme: ServiceMonitorSpecEndpointsScheme.HTTP,
-              ...(t.basicAuth ? {
-                basicAuth: {
-                  username: { name: t.basicAuth.name, key: t.basicAuth.usernameKey ?? 'username' },
-                  password: { name: t.basicAuth.name, key: t.basicAuth.passwordKey ?? 'password' },
-                },
-              } : {}),
-              // Labels select Services of a component; several (e.g. a headless twin) may match: keep this one.
-              relabelings: [{ sourceLabels: ['__meta_kubernetes_service_name'], regex: t.service, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP }],
-            }],
+            endpoints: [
+              {
+                port: t.port,
+                path: t.path,
+                interval: t.interval,
+                scheme: ServiceMonitorSpecEndpointsScheme.HTTP,
+                ...(t.basicAuth
+                  ? {
+                      basicAuth: {
+                        username: { name: t.basicAuth.name, key: t.basicAuth.usernameKey ?? 'username' },
+                        password: { name: t.basicAuth.name, key: t.basicAuth.passwordKey ?? 'password' },
+                      },
+                    }
+                  : {}),
+                // Labels select Services of a component; several (e.g. a headless twin) may match: keep this one.
+                relabelings: [
+                  { sourceLabels: ['__meta_kubernetes_service_name'], regex: t.service, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP },
+                ],
+              },
+            ],
           },
         });
       }

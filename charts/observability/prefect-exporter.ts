@@ -30,24 +30,26 @@ export class PrefectExporter extends Construct {
           pod: e.pod,
           identity: { user: 65534, group: 65534 },
           serviceAccountName: sa.name,
-          containers: [{
-            name: 'exporter',
-            image: ctx.images.ref('prefectExporter'),
-            env: [
-              { name: 'PREFECT_API_URL', value: `http://${api.serviceName}:${api.port}/api` },
-              { name: 'METRICS_PORT', value: String(PREFECT_EXPORTER_PORT) },
-              { name: 'OFFSET_MINUTES', value: String(e.offsetMinutes) },
-              // The image sets PREFECT_HOME=/app, which is read-only here.
-              { name: 'PREFECT_HOME', value: '/tmp/prefect' },
-              ...(e.authSecret ? [secretEnv('PREFECT_API_AUTH_STRING', e.authSecret)] : []),
-            ],
-            ports: [{ name: 'metrics', containerPort: PREFECT_EXPORTER_PORT, protocol: 'TCP' }],
-            // /metrics calls the Prefect API on every request: probe the socket, not the endpoint.
-            readinessProbe: { tcpSocket: { port }, periodSeconds: 10 },
-            livenessProbe: { tcpSocket: { port }, periodSeconds: 20, failureThreshold: 3 },
-            resources: e.resources,
-            volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
-          }],
+          containers: [
+            {
+              name: 'exporter',
+              image: ctx.images.ref('prefectExporter'),
+              env: [
+                { name: 'PREFECT_API_URL', value: `http://${api.serviceName}:${api.port}/api` },
+                { name: 'METRICS_PORT', value: String(PREFECT_EXPORTER_PORT) },
+                { name: 'OFFSET_MINUTES', value: String(e.offsetMinutes) },
+                // The image sets PREFECT_HOME=/app, which is read-only here.
+                { name: 'PREFECT_HOME', value: '/tmp/prefect' },
+                ...(e.authSecret ? [secretEnv('PREFECT_API_AUTH_STRING', e.authSecret)] : []),
+              ],
+              ports: [{ name: 'metrics', containerPort: PREFECT_EXPORTER_PORT, protocol: 'TCP' }],
+              // /metrics calls the Prefect API on every request: probe the socket, not the endpoint.
+              readinessProbe: { tcpSocket: { port }, periodSeconds: 10 },
+              livenessProbe: { tcpSocket: { port }, periodSeconds: 20, failureThreshold: 3 },
+              resources: e.resources,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
           volumes: [{ name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } }],
         }),
       },
@@ -64,8 +66,14 @@ export class PrefectExporter extends Construct {
     ctx.allow(podsPeer(e.podSelector), api.peer, [api.port], 'the flow-run exporter polls the API');
     // It polls the API on every scrape: at most once a minute by default.
     ctx.scrape({
-      name: 'prefect-exporter', service: e.name, podSelector: e.podSelector, port: 'metrics', portNumber: PREFECT_EXPORTER_PORT,
-      path: '/metrics', interval: '60s', why: 'Prometheus scrapes the flow-run exporter',
+      name: 'prefect-exporter',
+      service: e.name,
+      podSelector: e.podSelector,
+      port: 'metrics',
+      portNumber: PREFECT_EXPORTER_PORT,
+      path: '/metrics',
+      interval: '60s',
+      why: 'Prometheus scrapes the flow-run exporter',
     });
   }
 }

@@ -11,7 +11,9 @@ export function gib(bytes: number): string {
 
 /** `{a="b",c="d"}` from pairs; values are escaped as PromQL strings. */
 export function promSelector(matchers: Record<string, string>, op: Record<string, string> = {}): string {
-  return `{${Object.entries(matchers).map(([k, v]) => `${k}${op[k] ?? '='}${JSON.stringify(v)}`).join(',')}}`;
+  return `{${Object.entries(matchers)
+    .map(([k, v]) => `${k}${op[k] ?? '='}${JSON.stringify(v)}`)
+    .join(',')}}`;
 }
 
 /** Regex-escapes a literal for a PromQL `=~` matcher. */

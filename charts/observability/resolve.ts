@@ -59,13 +59,18 @@ function checkGrowth(field: string, v: number): number {
 export function resolveAlertRulesOptions(o: AlertRulesOptions = {}): ResolvedAlertRulesOptions {
   const labels = o.labels ?? {};
   for (const [k, v] of Object.entries(labels)) {
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k)) fail(`monitoring.rules.labels.${k}`, 'is not a Prometheus label name', 'use letters, digits and _ (not starting with a digit)');
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k))
+      fail(`monitoring.rules.labels.${k}`, 'is not a Prometheus label name', 'use letters, digits and _ (not starting with a digit)');
     if (['severity', 'alertname', 'namespace'].includes(k)) fail(`monitoring.rules.labels.${k}`, 'is set by the rules themselves', 'choose another label name');
     if (typeof v !== 'string') fail(`monitoring.rules.labels.${k}`, `${JSON.stringify(v)} is not a string`, 'quote the value');
   }
   const runbookBaseUrl = o.runbookBaseUrl ?? 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md';
   if (!/^https?:\/\/\S+$/.test(runbookBaseUrl) || runbookBaseUrl.includes('#')) {
-    fail('monitoring.rules.runbookBaseUrl', `"${runbookBaseUrl}" is not an http(s) URL without a fragment`, 'give the URL of the page holding the runbooks; the alert name is appended as #fragment');
+    fail(
+      'monitoring.rules.runbookBaseUrl',
+      `"${runbookBaseUrl}" is not an http(s) URL without a fragment`,
+      'give the URL of the page holding the runbooks; the alert name is appended as #fragment',
+    );
   }
   return {
     enabled: o.enabled ?? true,
@@ -184,9 +189,18 @@ function resolvePrometheus(o: BundledPrometheusOptions, ctx: MonitoringContext, 
     if (jobs.includes(sc.job_name)) fail(`${f}.additionalScrapeConfigs[${i}].job_name`, `"${sc.job_name}" is a job of the stack`, 'choose another job_name');
   }
   const { name, podSelector, labels } = frontendComponent(ctx.names, 'prometheus', 'prometheus');
-  const route = o.expose && adminRoute(f, ctx.edge, o.expose, {
-    id: 'prometheus', serviceName: name, servicePort: PROMETHEUS_PORT, podSelector, labels, why: 'the edge serves Prometheus (with its auth)', ownAuth: false, pathSupported: true,
-  });
+  const route =
+    o.expose &&
+    adminRoute(f, ctx.edge, o.expose, {
+      id: 'prometheus',
+      serviceName: name,
+      servicePort: PROMETHEUS_PORT,
+      podSelector,
+      labels,
+      why: 'the edge serves Prometheus (with its auth)',
+      ownAuth: false,
+      pathSupported: true,
+    });
   const routePrefix = route && route.path !== '/' ? route.path : '/';
   return {
     name,
@@ -204,7 +218,9 @@ function resolvePrometheus(o: BundledPrometheusOptions, ctx: MonitoringContext, 
     additionalScrapeConfigs: o.additionalScrapeConfigs ?? [],
     additionalScrapeEgress: (o.additionalScrapeEgress ?? []).map((e, i) => ({
       namespace: checkDnsLabel(`${f}.additionalScrapeEgress[${i}].namespace`, e.namespace),
-      ports: (e.ports ?? []).length ? e.ports.map((p, j) => checkInt(`${f}.additionalScrapeEgress[${i}].ports[${j}]`, p, 1, 65535)) : fail(`${f}.additionalScrapeEgress[${i}].ports`, 'is empty', 'list the metrics ports, e.g. [8080]'),
+      ports: (e.ports ?? []).length
+        ? e.ports.map((p, j) => checkInt(`${f}.additionalScrapeEgress[${i}].ports[${j}]`, p, 1, 65535))
+        : fail(`${f}.additionalScrapeEgress[${i}].ports`, 'is empty', 'list the metrics ports, e.g. [8080]'),
     })),
     pod: resolvePod(f, ctx.scheduling, o),
   };
@@ -214,11 +230,21 @@ function resolveGrafana(o: BundledGrafanaOptions, ctx: MonitoringContext): Resol
   const f = 'monitoring.bundled.grafana';
   if (!o.adminPasswordSecret) fail(`${f}.adminPasswordSecret`, 'is missing', 'create a Secret with the admin password and give { name, key }');
   const adminUser = o.adminUser ?? 'admin';
-  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(adminUser)) fail(`${f}.adminUser`, `"${adminUser}" is not a plain user name`, 'use letters, digits, ".", "_", "@" or "-"');
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(adminUser))
+    fail(`${f}.adminUser`, `"${adminUser}" is not a plain user name`, 'use letters, digits, ".", "_", "@" or "-"');
   const { name, podSelector, labels } = frontendComponent(ctx.names, 'grafana', 'grafana');
-  const route = o.expose && adminRoute(f, ctx.edge, o.expose, {
-    id: 'grafana', serviceName: name, servicePort: GRAFANA_PORT, podSelector, labels, why: 'the edge serves Grafana', ownAuth: true, pathSupported: true,
-  });
+  const route =
+    o.expose &&
+    adminRoute(f, ctx.edge, o.expose, {
+      id: 'grafana',
+      serviceName: name,
+      servicePort: GRAFANA_PORT,
+      podSelector,
+      labels,
+      why: 'the edge serves Grafana',
+      ownAuth: true,
+      pathSupported: true,
+    });
   const subPath = route !== undefined && route.path !== '/';
   return {
     name,
@@ -242,33 +268,49 @@ export function resolveMonitoring(o: MonitoringOptions | undefined, ctx: Monitor
     fail('monitoring.releaseLabel', `"${releaseLabel}" is not a label value`, 'give the Helm release name of kube-prometheus-stack');
   }
   const scrapeInterval = o.scrapeInterval ?? '30s';
-  if (!/^\d+(s|m)$/.test(scrapeInterval)) fail('monitoring.scrapeInterval', `"${scrapeInterval}" is not an interval`, 'write seconds or minutes, e.g. 30s or 1m');
+  if (!/^\d+(s|m)$/.test(scrapeInterval))
+    fail('monitoring.scrapeInterval', `"${scrapeInterval}" is not an interval`, 'write seconds or minutes, e.g. 30s or 1m');
   const dash = o.dashboards ?? {};
   const folder = dash.folder ?? 'Prefect';
   const folderAnnotation = dash.folderAnnotation ?? 'k8s-sidecar-target-directory';
-  if (!isQualifiedName(folderAnnotation)) fail('monitoring.dashboards.folderAnnotation', `"${folderAnnotation}" is not an annotation name`, 'use e.g. k8s-sidecar-target-directory or grafana_folder');
-  if (typeof folder !== 'string' || !folder.trim() || folder.includes('/')) fail('monitoring.dashboards.folder', `${JSON.stringify(folder)} is not a folder name`, 'give a name without "/", e.g. Prefect');
-  const ingress = o.ingressMetrics?.enabled ?? true
-    ? { namespaceLabel: o.ingressMetrics?.namespaceLabel ?? 'exported_namespace', serviceLabel: o.ingressMetrics?.serviceLabel ?? 'exported_service' }
-    : undefined;
+  if (!isQualifiedName(folderAnnotation))
+    fail(
+      'monitoring.dashboards.folderAnnotation',
+      `"${folderAnnotation}" is not an annotation name`,
+      'use e.g. k8s-sidecar-target-directory or grafana_folder',
+    );
+  if (typeof folder !== 'string' || !folder.trim() || folder.includes('/'))
+    fail('monitoring.dashboards.folder', `${JSON.stringify(folder)} is not a folder name`, 'give a name without "/", e.g. Prefect');
+  const ingress =
+    (o.ingressMetrics?.enabled ?? true)
+      ? { namespaceLabel: o.ingressMetrics?.namespaceLabel ?? 'exported_namespace', serviceLabel: o.ingressMetrics?.serviceLabel ?? 'exported_service' }
+      : undefined;
   for (const [k, v] of Object.entries(ingress ?? {})) {
     if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(v)) fail(`monitoring.ingressMetrics.${k}`, `"${v}" is not a Prometheus label name`, 'use letters, digits and _');
   }
   const bundledProm = o.bundled?.prometheus?.enabled ?? false;
   const bundledGrafana = o.bundled?.grafana?.enabled ?? false;
   if (bundledGrafana && !bundledProm) {
-    fail('monitoring.bundled.grafana.enabled', 'needs the bundled Prometheus', 'set monitoring.bundled.prometheus.enabled: true as well (or use your cluster\'s Grafana with the dashboard ConfigMaps)');
+    fail(
+      'monitoring.bundled.grafana.enabled',
+      'needs the bundled Prometheus',
+      "set monitoring.bundled.prometheus.enabled: true as well (or use your cluster's Grafana with the dashboard ConfigMaps)",
+    );
   }
   let apiAuth: BasicAuthSecret | undefined;
   if (ctx.authSecret) {
     const s = o.prefectBasicAuthSecret;
     if (!s) {
-      fail('monitoring.prefectBasicAuthSecret', 'is missing while prefect.authSecret is set',
-        'create a Secret with keys "username" and "password" (the same credentials as prefect.authSecret) and give { name } (and usernameKey/passwordKey if the keys differ)');
+      fail(
+        'monitoring.prefectBasicAuthSecret',
+        'is missing while prefect.authSecret is set',
+        'create a Secret with keys "username" and "password" (the same credentials as prefect.authSecret) and give { name } (and usernameKey/passwordKey if the keys differ)',
+      );
     }
     checkDnsSubdomain('monitoring.prefectBasicAuthSecret.name', s.name);
     for (const k of ['usernameKey', 'passwordKey'] as const) {
-      if (s[k] !== undefined && !/^[-._a-zA-Z0-9]{1,253}$/.test(s[k]!)) fail(`monitoring.prefectBasicAuthSecret.${k}`, `"${s[k]}" is not a Secret key`, "use letters, digits, '-', '_' and '.'");
+      if (s[k] !== undefined && !/^[-._a-zA-Z0-9]{1,253}$/.test(s[k]!))
+        fail(`monitoring.prefectBasicAuthSecret.${k}`, `"${s[k]}" is not a Secret key`, "use letters, digits, '-', '_' and '.'");
     }
     apiAuth = { name: s.name, usernameKey: s.usernameKey ?? 'username', passwordKey: s.passwordKey ?? 'password' };
   }
@@ -281,7 +323,10 @@ export function resolveMonitoring(o: MonitoringOptions | undefined, ctx: Monitor
     apiAuth,
     rules: resolveAlertRulesOptions(o.rules),
     watched: { ...ctx.watched, ingress },
-    dashboards: dash.enabled ?? true ? { label: checkLabels('monitoring.dashboards.label', dash.label ?? { grafana_dashboard: '1' }), folder, folderAnnotation } : undefined,
+    dashboards:
+      (dash.enabled ?? true)
+        ? { label: checkLabels('monitoring.dashboards.label', dash.label ?? { grafana_dashboard: '1' }), folder, folderAnnotation }
+        : undefined,
     exporter,
     prometheus: bundledProm ? resolvePrometheus(o.bundled!.prometheus!, ctx, jobs) : undefined,
     grafana: bundledGrafana ? resolveGrafana(o.bundled!.grafana!, ctx) : undefined,

@@ -42,15 +42,26 @@ export const CREDENTIAL_NAME = /(^|_)(KEY|SECRET|PASSWORD|PASSWD|TOKEN|AUTH_STRI
  * returns them as environment variables: PREFECT_* names, none the stack manages (`managed`), no credential as a
  * literal, no name twice.
  */
-export function resolveExtraEnv(field: string, literal: { [name: string]: string } = {}, secret: { [name: string]: SecretKeyRef } = {}, managed: RegExp): k8s.EnvVar[] {
+export function resolveExtraEnv(
+  field: string,
+  literal: { [name: string]: string } = {},
+  secret: { [name: string]: SecretKeyRef } = {},
+  managed: RegExp,
+): k8s.EnvVar[] {
   const check = (key: string, name: string) => {
-    if (!/^PREFECT_[A-Z0-9_]+$/.test(name)) fail(`${field}.${key}.${name}`, 'is not a Prefect setting', 'use the PREFECT_… name from Prefect\'s settings reference');
+    if (!/^PREFECT_[A-Z0-9_]+$/.test(name))
+      fail(`${field}.${key}.${name}`, 'is not a Prefect setting', "use the PREFECT_… name from Prefect's settings reference");
     if (managed.test(name)) fail(`${field}.${key}.${name}`, 'is managed by the stack', 'set it through its own key instead');
   };
   for (const [name, v] of Object.entries(literal)) {
     check('extraEnv', name);
     if (typeof v !== 'string') fail(`${field}.extraEnv.${name}`, `${JSON.stringify(v)} is not a string`, 'quote the value');
-    if (CREDENTIAL_NAME.test(name)) fail(`${field}.extraEnv.${name}`, 'looks like a credential, and a literal would be written into dist/', `put it in a Secret and name its key in ${field}.extraSecretEnv.${name}: { name, key }`);
+    if (CREDENTIAL_NAME.test(name))
+      fail(
+        `${field}.extraEnv.${name}`,
+        'looks like a credential, and a literal would be written into dist/',
+        `put it in a Secret and name its key in ${field}.extraSecretEnv.${name}: { name, key }`,
+      );
   }
   for (const [name, ref] of Object.entries(secret)) {
     check('extraSecretEnv', name);
@@ -113,16 +124,15 @@ export function prefectEnvironment(o: PrefectEnvironmentOptions): k8s.EnvVar[] {
     ...(o.retention ? retentionEnvironment(o.retention, o.redis !== undefined) : []),
     value('PREFECT_SERVER_METRICS_ENABLED', true),
     value('PREFECT_SERVER_ANALYTICS_ENABLED', false),
-    ...(o.uiApiUrl ? [
-      value('PREFECT_SERVER_UI_STATIC_DIRECTORY', PREFECT_PATHS.uiStatic),
-      value('PREFECT_SERVER_UI_API_URL', o.uiApiUrl),
-    ] : []),
+    ...(o.uiApiUrl ? [value('PREFECT_SERVER_UI_STATIC_DIRECTORY', PREFECT_PATHS.uiStatic), value('PREFECT_SERVER_UI_API_URL', o.uiApiUrl)] : []),
     ...(o.uiServeBase ? [value('PREFECT_SERVER_UI_SERVE_BASE', o.uiServeBase)] : []),
-    ...(o.authSecret ? [
-      secretEnv('PREFECT_SERVER_API_AUTH_STRING', o.authSecret),
-      // In-pod clients (probes' scripts, `prefect` CLI in a debug shell) authenticate too.
-      secretEnv('PREFECT_API_AUTH_STRING', o.authSecret),
-    ] : []),
+    ...(o.authSecret
+      ? [
+          secretEnv('PREFECT_SERVER_API_AUTH_STRING', o.authSecret),
+          // In-pod clients (probes' scripts, `prefect` CLI in a debug shell) authenticate too.
+          secretEnv('PREFECT_API_AUTH_STRING', o.authSecret),
+        ]
+      : []),
   ];
   env.push(...(o.extraEnv ?? []));
   return env;
@@ -158,10 +168,12 @@ function retentionEnvironment(r: RetentionSettings, redis: boolean): k8s.EnvVar[
     value('PREFECT_SERVER_SERVICES_DB_VACUUM_LOOP_SECONDS', r.vacuumIntervalSeconds),
     value('PREFECT_SERVER_SERVICES_DB_VACUUM_BATCH_SIZE', r.vacuumBatchSize),
     value('PREFECT_SERVER_SERVICES_DB_VACUUM_EVENT_RETENTION_OVERRIDES', JSON.stringify({ 'prefect.flow-run.heartbeat': r.heartbeatEventsDays * DAY })),
-    ...(redis ? [
-      value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_EVERY', r.redisTrimEverySeconds),
-      value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_IDLE_THRESHOLD', r.redisTrimIdleThresholdSeconds),
-    ] : []),
+    ...(redis
+      ? [
+          value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_EVERY', r.redisTrimEverySeconds),
+          value('PREFECT_REDIS_MESSAGING_CONSUMER_TRIM_IDLE_THRESHOLD', r.redisTrimIdleThresholdSeconds),
+        ]
+      : []),
   ];
 }
 

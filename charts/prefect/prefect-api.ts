@@ -98,7 +98,9 @@ export class PrefectApi extends Construct {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: api.deploymentName },
           minReplicas: api.autoscaling.minReplicas,
           maxReplicas: api.autoscaling.maxReplicas,
-          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: api.autoscaling.targetCpuUtilizationPercent } } }],
+          metrics: [
+            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: api.autoscaling.targetCpuUtilizationPercent } } },
+          ],
         },
       });
     }
@@ -108,11 +110,18 @@ export class PrefectApi extends Construct {
     ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "API: Prefect's database");
     ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'API: events messaging, leases, Docket');
     for (const w of ctx.peers.workers) ctx.allow(w, me, [PREFECT_API_PORT], 'Prefect workers and clients call the API');
-    if (ctx.peers.internet) ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'API: webhooks and notifications (networkPolicies.internetEgress)');
+    if (ctx.peers.internet)
+      ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'API: webhooks and notifications (networkPolicies.internetEgress)');
     for (const r of api.routes) ctx.expose(r);
     ctx.scrape({
-      name: 'api', service: api.serviceName, podSelector: api.podSelector, port: 'http', portNumber: PREFECT_API_PORT,
-      path: '/api/metrics', prefectAuth: rt.settings.authSecret !== undefined, why: 'Prometheus scrapes /api/metrics',
+      name: 'api',
+      service: api.serviceName,
+      podSelector: api.podSelector,
+      port: 'http',
+      portNumber: PREFECT_API_PORT,
+      path: '/api/metrics',
+      prefectAuth: rt.settings.authSecret !== undefined,
+      why: 'Prometheus scrapes /api/metrics',
     });
   }
 }

@@ -17,7 +17,13 @@ export class PrefectBackgroundServices extends Construct {
   constructor(scope: Construct, id: string, bg: ResolvedPrefectTier['backgroundServices'], rt: PrefectRuntime) {
     super(scope, id);
     const ctx = StackContext.of(this);
-    const labels = componentLabels({ instance: ctx.instance, name: 'prefect', component: 'background-services', version: rt.settings.version, tier: 'backend' });
+    const labels = componentLabels({
+      instance: ctx.instance,
+      name: 'prefect',
+      component: 'background-services',
+      version: rt.settings.version,
+      tier: 'backend',
+    });
     new ComponentServiceAccount(this, 'ServiceAccount', { name: bg.serviceAccountName, labels, pod: bg.pod });
     // The process has no HTTP port: the probe checks that it is alive and its event loop still turns.
     const alive: k8s.Probe = { exec: { command: ['python', `${PREFECT_PATHS.scripts}/services-alive.py`] }, timeoutSeconds: 10 };
@@ -32,16 +38,18 @@ export class PrefectBackgroundServices extends Construct {
         template: rt.podTemplate(this, bg, {
           labels,
           initContainers: [rt.waitForMigrations()],
-          containers: [rt.container({
-            name: 'services',
-            args: ['prefect', 'server', 'services', 'start'],
-            redis: true,
-            resources: bg.resources,
-            probes: {
-              startupProbe: { ...alive, periodSeconds: 5, failureThreshold: 60 },
-              livenessProbe: { ...alive, periodSeconds: 30, failureThreshold: 3 },
-            },
-          })],
+          containers: [
+            rt.container({
+              name: 'services',
+              args: ['prefect', 'server', 'services', 'start'],
+              redis: true,
+              resources: bg.resources,
+              probes: {
+                startupProbe: { ...alive, periodSeconds: 5, failureThreshold: 60 },
+                livenessProbe: { ...alive, periodSeconds: 30, failureThreshold: 3 },
+              },
+            }),
+          ],
           terminationGracePeriodSeconds: 60,
         }),
       },
@@ -50,6 +58,7 @@ export class PrefectBackgroundServices extends Construct {
     const me = podsPeer(bg.podSelector);
     ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "background services: Prefect's database");
     ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'background services: events messaging, Docket');
-    if (ctx.peers.internet) ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'background services: automations and notifications (networkPolicies.internetEgress)');
+    if (ctx.peers.internet)
+      ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'background services: automations and notifications (networkPolicies.internetEgress)');
   }
 }

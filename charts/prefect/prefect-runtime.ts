@@ -59,7 +59,10 @@ export class PrefectRuntime extends Construct {
     this.image = ctx.images.ref('prefect');
     this.scriptsConfigMapName = ctx.names.of('ConfigMap', 'prefect-scripts');
     new k8s.KubeConfigMap(this, 'Scripts', {
-      metadata: { name: this.scriptsConfigMapName, labels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'server', version: props.settings.version }) },
+      metadata: {
+        name: this.scriptsConfigMapName,
+        labels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'server', version: props.settings.version }),
+      },
       data: Object.fromEntries(PREFECT_SCRIPTS.map((f) => [f, fs.readFileSync(path.join(__dirname, 'scripts', f), 'utf8')])),
     });
   }
@@ -111,7 +114,11 @@ export class PrefectRuntime extends Construct {
   }
 
   /** The pod template of a Prefect workload: the stack's pod template with the Prefect volumes and user. */
-  public podTemplate(scope: Construct, w: ResolvedPrefectWorkload, o: Pick<PodTemplateProps, 'labels' | 'containers' | 'initContainers' | 'restartPolicy' | 'terminationGracePeriodSeconds' | 'topologySpreadConstraints'>): k8s.PodTemplateSpec {
+  public podTemplate(
+    scope: Construct,
+    w: ResolvedPrefectWorkload,
+    o: Pick<PodTemplateProps, 'labels' | 'containers' | 'initContainers' | 'restartPolicy' | 'terminationGracePeriodSeconds' | 'topologySpreadConstraints'>,
+  ): k8s.PodTemplateSpec {
     return podTemplate(scope, {
       ...o,
       pod: w.pod,

@@ -28,7 +28,11 @@ export const PREFECT_MEMORY_FLOOR = { api: ['171 MiB', '192Mi'], backgroundServi
 export function checkMemoryFloor(field: string, resources: k8s.ResourceRequirements, idle: string, floor: string, what: string): void {
   const limit = String(resources.limits!.memory.value);
   if (quantityValue(limit) < quantityValue(floor)) {
-    fail(`${field}.limits.memory`, `${limit} is below the ${idle} ${what} uses idle (bench/prefect/measure.sh): it would be OOM-killed at start`, `give at least ${floor}`);
+    fail(
+      `${field}.limits.memory`,
+      `${limit} is below the ${idle} ${what} uses idle (bench/prefect/measure.sh): it would be OOM-killed at start`,
+      `give at least ${floor}`,
+    );
   }
 }
 
@@ -122,7 +126,11 @@ function resolveApi(o: PrefectApiOptions, ctx: PrefectTierContext): ResolvedApi 
   const pod = resolvePod('api', scheduling, o);
   for (const [i, t] of pod.topologySpreadConstraints.entries()) {
     if (t.topologyKey === 'kubernetes.io/hostname' || t.topologyKey === 'topology.kubernetes.io/zone') {
-      fail(`api.topologySpreadConstraints[${i}]`, `spreads over ${t.topologyKey}, which api.spread / api.zoneSpread already do`, 'remove it and set api.spread or api.zoneSpread');
+      fail(
+        `api.topologySpreadConstraints[${i}]`,
+        `spreads over ${t.topologyKey}, which api.spread / api.zoneSpread already do`,
+        'remove it and set api.spread or api.zoneSpread',
+      );
     }
   }
   const podSelector = prefectSelector(names.instance, 'api');
@@ -136,7 +144,11 @@ function resolveApi(o: PrefectApiOptions, ctx: PrefectTierContext): ResolvedApi 
     podSelector,
     endpoint: { peer: podsPeer(podSelector), port: PREFECT_API_PORT },
     routes: prefectRoutes(ctx.edge, {
-      id: 'prefect', serviceName, servicePort: PREFECT_API_PORT, podSelector, why: 'the edge serves the UI and API',
+      id: 'prefect',
+      serviceName,
+      servicePort: PREFECT_API_PORT,
+      podSelector,
+      why: 'the edge serves the UI and API',
       labels: componentLabels({ instance: names.instance, name: 'prefect', component: 'edge' }),
     }),
     replicas,

@@ -133,15 +133,19 @@ export interface ResolvedPrefectSettings {
 }
 
 /** Settings the stack derives itself; `prefect.extraEnv` may not replace them. */
-const MANAGED = /^PREFECT_(SERVER_DATABASE_|API_DATABASE_|REDIS_|SERVER_EVENTS_MESSAGING_|SERVER_EVENTS_CAUSAL_ORDERING|SERVER_CONCURRENCY_LEASE_STORAGE|SERVER_DOCKET_URL|SERVER_UI_|SERVER_API_AUTH_STRING|API_AUTH_STRING|HOME|LOGGING_LEVEL|SERVER_METRICS_ENABLED|SERVER_EVENTS_RETENTION_PERIOD|SERVER_SERVICES_DB_VACUUM_(ENABLED|RETENTION_PERIOD|LOOP_SECONDS|BATCH_SIZE|EVENT_RETENTION_OVERRIDES)$)/;
+const MANAGED =
+  /^PREFECT_(SERVER_DATABASE_|API_DATABASE_|REDIS_|SERVER_EVENTS_MESSAGING_|SERVER_EVENTS_CAUSAL_ORDERING|SERVER_CONCURRENCY_LEASE_STORAGE|SERVER_DOCKET_URL|SERVER_UI_|SERVER_API_AUTH_STRING|API_AUTH_STRING|HOME|LOGGING_LEVEL|SERVER_METRICS_ENABLED|SERVER_EVENTS_RETENTION_PERIOD|SERVER_SERVICES_DB_VACUUM_(ENABLED|RETENTION_PERIOD|LOOP_SECONDS|BATCH_SIZE|EVENT_RETENTION_OVERRIDES)$)/;
 
 /** Applies the defaults of the `prefect:` section once and checks every value. */
 export function resolvePrefectSettings(p: PrefectSettingsProps = {}): ResolvedPrefectSettings {
   const version = checkRelease('prefect.version', p.version ?? DEFAULT_PREFECT_VERSION);
   const [major, minor] = version.split('.').map(Number);
   if (major !== 3 || minor < MIN_PREFECT_MINOR) {
-    fail('prefect.version', `${version} is not a Prefect 3 release the stack supports`,
-      `use 3.${MIN_PREFECT_MINOR}.0 or later 3.x (the stack's settings — Docket, the database vacuum, prefect-redis lease storage — and its tests start there)`);
+    fail(
+      'prefect.version',
+      `${version} is not a Prefect 3 release the stack supports`,
+      `use 3.${MIN_PREFECT_MINOR}.0 or later 3.x (the stack's settings — Docket, the database vacuum, prefect-redis lease storage — and its tests start there)`,
+    );
   }
   const externalUrl = p.externalUrl === undefined ? undefined : checkUrl('prefect.externalUrl', p.externalUrl, ['https', 'http']);
   if (externalUrl && (externalUrl.search || externalUrl.hash)) {
@@ -171,7 +175,8 @@ export function resolvePrefectSettings(p: PrefectSettingsProps = {}): ResolvedPr
 
 /** A retention in days: zero would make Prefect delete what it has just written. */
 function checkDays(field: string, v: number, max: number): number {
-  if (v === 0) fail(field, 'is 0: the vacuum service would delete every row as soon as it is written', 'keep at least 1 day (to keep everything longer, raise it)');
+  if (v === 0)
+    fail(field, 'is 0: the vacuum service would delete every row as soon as it is written', 'keep at least 1 day (to keep everything longer, raise it)');
   return checkInt(field, v, 1, max);
 }
 
@@ -183,7 +188,8 @@ function resolveRetention(r: RetentionProps = {}): RetentionSettings {
   if (heartbeatEventsDays > eventsDays) {
     fail(`${f}.heartbeatEventsDays`, `${heartbeatEventsDays} is above eventsDays ${eventsDays}`, 'Prefect caps it at eventsDays: lower it or raise eventsDays');
   }
-  if (r.flowRuns !== undefined && typeof r.flowRuns !== 'boolean') fail(`${f}.flowRuns`, `${JSON.stringify(r.flowRuns)} is not true or false`, 'write true or false');
+  if (r.flowRuns !== undefined && typeof r.flowRuns !== 'boolean')
+    fail(`${f}.flowRuns`, `${JSON.stringify(r.flowRuns)} is not true or false`, 'write true or false');
   return {
     eventsDays,
     heartbeatEventsDays,

@@ -47,33 +47,41 @@ const map = (title: string, description: string) => ({ type: 'object', title, de
 export function baseJobTemplate(scope: Construct, o: BaseJobTemplateOptions): BaseJobTemplate {
   const placeholder = (name: string) => k8s.Quantity.fromString(`{{ ${name} }}`);
   // The stack's one pod template, with placeholders where a deployment may choose (image, command, resources).
-  const template = k8s.toJson_PodTemplateSpec(podTemplate(scope, {
-    labels: o.podLabels,
-    pod: o.jobs.pod,
-    identity: { user: o.user, group: o.group },
-    serviceAccountName: '{{ service_account_name }}',
-    restartPolicy: 'Never',
-    containers: [{
-      name: 'prefect-job',
-      image: '{{ image }}',
-      imagePullPolicy: '{{ image_pull_policy }}',
-      // A literal list: the worker prepends the run's PREFECT_* settings and the deployment's env to it.
-      env: [{ name: 'HOME', value: PREFECT_PATHS.home }],
-      resources: {
-        requests: { 'cpu': placeholder('cpu_request'), 'memory': placeholder('memory_request'), 'ephemeral-storage': placeholder('ephemeral_storage_request') },
-        limits: { 'cpu': placeholder('cpu_limit'), 'memory': placeholder('memory_limit'), 'ephemeral-storage': placeholder('ephemeral_storage_limit') },
-      },
-      securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: o.jobs.readOnlyRootFilesystem },
-      volumeMounts: [
-        { name: 'home', mountPath: PREFECT_PATHS.home },
-        { name: 'tmp', mountPath: PREFECT_PATHS.tmp },
+  const template = k8s.toJson_PodTemplateSpec(
+    podTemplate(scope, {
+      labels: o.podLabels,
+      pod: o.jobs.pod,
+      identity: { user: o.user, group: o.group },
+      serviceAccountName: '{{ service_account_name }}',
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'prefect-job',
+          image: '{{ image }}',
+          imagePullPolicy: '{{ image_pull_policy }}',
+          // A literal list: the worker prepends the run's PREFECT_* settings and the deployment's env to it.
+          env: [{ name: 'HOME', value: PREFECT_PATHS.home }],
+          resources: {
+            requests: {
+              'cpu': placeholder('cpu_request'),
+              'memory': placeholder('memory_request'),
+              'ephemeral-storage': placeholder('ephemeral_storage_request'),
+            },
+            limits: { 'cpu': placeholder('cpu_limit'), 'memory': placeholder('memory_limit'), 'ephemeral-storage': placeholder('ephemeral_storage_limit') },
+          },
+          securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: o.jobs.readOnlyRootFilesystem },
+          volumeMounts: [
+            { name: 'home', mountPath: PREFECT_PATHS.home },
+            { name: 'tmp', mountPath: PREFECT_PATHS.tmp },
+          ],
+        },
       ],
-    }],
-    volumes: [
-      { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString(FLOW_RUN_EMPTY_DIR) } },
-      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(FLOW_RUN_EMPTY_DIR) } },
-    ],
-  }))!;
+      volumes: [
+        { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString(FLOW_RUN_EMPTY_DIR) } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString(FLOW_RUN_EMPTY_DIR) } },
+      ],
+    }),
+  )!;
   // The command is a placeholder for the whole list (Prefect's own when unset).
   template.spec.containers[0] = { ...template.spec.containers[0], args: '{{ command }}' };
   const job_manifest = {
@@ -113,22 +121,40 @@ export function baseJobTemplate(scope: Construct, o: BaseJobTemplateOptions): Ba
         env: map('Environment Variables', 'Environment variables to set when starting a flow run.'),
         labels: map('Labels', 'Labels applied to infrastructure created by a worker.'),
         annotations: map('Annotations', 'Annotations applied to the Kubernetes Jobs and pods created by the worker.'),
-        command: string('Command', 'The command to start a flow run; Prefect\'s own when unset.'),
-        namespace: string('Namespace', 'The Kubernetes namespace to create Jobs in (the worker\'s Role must cover it).', o.namespace),
+        command: string('Command', "The command to start a flow run; Prefect's own when unset."),
+        namespace: string('Namespace', "The Kubernetes namespace to create Jobs in (the worker's Role must cover it).", o.namespace),
         image: string('Image', 'The image of the flow-run container.', o.image),
-        image_pull_policy: { type: 'string', title: 'Image Pull Policy', description: 'The image pull policy of the flow-run container.', enum: ['IfNotPresent', 'Always', 'Never'], default: o.imagePullPolicy },
+        image_pull_policy: {
+          type: 'string',
+          title: 'Image Pull Policy',
+          description: 'The image pull policy of the flow-run container.',
+          enum: ['IfNotPresent', 'Always', 'Never'],
+          default: o.imagePullPolicy,
+        },
         service_account_name: string('Service Account Name', 'The ServiceAccount of flow-run pods.', o.jobs.serviceAccountName),
         backoff_limit: integer('Backoff Limit', 'Retries of the Job by Kubernetes; at 0 Prefect reschedules an evicted run.', 0),
         finished_job_ttl: integer('Finished Job TTL', 'Seconds a finished Job is kept before Kubernetes deletes it.', o.jobs.finishedJobTtlSeconds),
         pod_watch_timeout_seconds: integer('Pod Watch Timeout Seconds', 'Seconds to wait for the flow-run pod to start.', o.jobs.podWatchTimeoutSeconds),
-        job_watch_timeout_seconds: { type: 'integer', title: 'Job Watch Timeout Seconds', description: 'Seconds to wait for each Job event; unset waits forever.' },
-        stream_output: { type: 'boolean', title: 'Stream Output', description: 'Stream the Job\'s output to the worker\'s log.', default: true },
+        job_watch_timeout_seconds: {
+          type: 'integer',
+          title: 'Job Watch Timeout Seconds',
+          description: 'Seconds to wait for each Job event; unset waits forever.',
+        },
+        stream_output: { type: 'boolean', title: 'Stream Output', description: "Stream the Job's output to the worker's log.", default: true },
         cpu_request: string('CPU Request', 'CPU request of the flow-run container.', quantity(r, 'requests', 'cpu')),
         cpu_limit: string('CPU Limit', 'CPU limit of the flow-run container.', quantity(r, 'limits', 'cpu')),
         memory_request: string('Memory Request', 'Memory request of the flow-run container.', quantity(r, 'requests', 'memory')),
         memory_limit: string('Memory Limit', 'Memory limit of the flow-run container.', quantity(r, 'limits', 'memory')),
-        ephemeral_storage_request: string('Ephemeral Storage Request', 'Node-local disk request of the flow-run container.', quantity(r, 'requests', 'ephemeral-storage')),
-        ephemeral_storage_limit: string('Ephemeral Storage Limit', 'Node-local disk limit: logs and the HOME and /tmp volumes.', quantity(r, 'limits', 'ephemeral-storage')),
+        ephemeral_storage_request: string(
+          'Ephemeral Storage Request',
+          'Node-local disk request of the flow-run container.',
+          quantity(r, 'requests', 'ephemeral-storage'),
+        ),
+        ephemeral_storage_limit: string(
+          'Ephemeral Storage Limit',
+          'Node-local disk limit: logs and the HOME and /tmp volumes.',
+          quantity(r, 'limits', 'ephemeral-storage'),
+        ),
       },
     },
   };

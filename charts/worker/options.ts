@@ -110,4 +110,3 @@ export interface PrefectWorkerOptions extends PodOptions {
    */
   readonly extraSecretEnv?: { [name: string]: SecretKeyRef };
 }
-

@@ -14,7 +14,8 @@ export function checkRestrictedPodSpec(field: string, spec: any): void {
   if (!spec || typeof spec !== 'object') fail(field, 'is not a pod spec', 'give job_manifest.spec.template.spec as an object');
   const fix = 'the stack\'s generated template passes Pod Security Standards "restricted": drop worker.baseJobTemplate or correct this field';
   for (const host of ['hostNetwork', 'hostPID', 'hostIPC'] as const) {
-    if (spec[host] !== undefined && spec[host] !== false) fail(`${field}.${host}`, `is ${JSON.stringify(spec[host])}: "restricted" forbids host namespaces`, fix);
+    if (spec[host] !== undefined && spec[host] !== false)
+      fail(`${field}.${host}`, `is ${JSON.stringify(spec[host])}: "restricted" forbids host namespaces`, fix);
   }
   const pod = spec.securityContext ?? {};
   if (pod.runAsUser === 0) fail(`${field}.securityContext.runAsUser`, 'is 0 (root)', fix);
@@ -30,9 +31,10 @@ export function checkRestrictedPodSpec(field: string, spec: any): void {
   for (const [path, c] of containers) {
     const f = `${field}.${path}.securityContext`;
     const sc = c?.securityContext ?? {};
-    if (sc.privileged !== undefined && sc.privileged !== false) fail(`${f}.privileged`, `is ${JSON.stringify(sc.privileged)}: a privileged container owns the node`, fix);
+    if (sc.privileged !== undefined && sc.privileged !== false)
+      fail(`${f}.privileged`, `is ${JSON.stringify(sc.privileged)}: a privileged container owns the node`, fix);
     if (sc.allowPrivilegeEscalation !== false) fail(`${f}.allowPrivilegeEscalation`, `is ${JSON.stringify(sc.allowPrivilegeEscalation)}, not false`, fix);
-    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) fail(`${f}.runAsNonRoot`, 'is not true (here or in the pod\'s securityContext)', fix);
+    if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) fail(`${f}.runAsNonRoot`, "is not true (here or in the pod's securityContext)", fix);
     if (sc.runAsUser === 0) fail(`${f}.runAsUser`, 'is 0 (root)', fix);
     const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
     if (!RESTRICTED_SECCOMP.includes(seccomp)) fail(`${f}.seccompProfile.type`, `is ${JSON.stringify(seccomp)} (here and in the pod)`, fix);

@@ -40,17 +40,22 @@ export class PrefectWorker extends Construct {
     new WorkerRbac(this, 'Rbac', w, settings.version);
 
     // The base job template: generated, or the user's after the same restricted check.
-    this.template = w.baseJobTemplate ?? baseJobTemplate(this, {
-      namespace: w.jobNamespaces[0],
-      image: w.jobs.image ?? ctx.images.ref('prefect'),
-      imagePullPolicy: ctx.images.pullPolicy,
-      jobs: w.jobs,
-      user: settings.user,
-      group: settings.group,
-      podLabels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'flow-run', tier: 'backend' }),
-    });
+    this.template =
+      w.baseJobTemplate ??
+      baseJobTemplate(this, {
+        namespace: w.jobNamespaces[0],
+        image: w.jobs.image ?? ctx.images.ref('prefect'),
+        imagePullPolicy: ctx.images.pullPolicy,
+        jobs: w.jobs,
+        user: settings.user,
+        group: settings.group,
+        podLabels: componentLabels({ instance: ctx.instance, name: 'prefect', component: 'flow-run', tier: 'backend' }),
+      });
     // Checked on the generated template too: the test of the generator is this very check.
-    checkRestrictedPodSpec(`${f}.baseJobTemplate.job_configuration.job_manifest.spec.template.spec`, this.template.job_configuration.job_manifest.spec.template.spec);
+    checkRestrictedPodSpec(
+      `${f}.baseJobTemplate.job_configuration.job_manifest.spec.template.spec`,
+      this.template.job_configuration.job_manifest.spec.template.spec,
+    );
 
     const configName = w.deploymentName;
     const templateJson = JSON.stringify(this.template, null, 2);
@@ -68,10 +73,12 @@ export class PrefectWorker extends Construct {
       { name: 'PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES', value: w.jobNamespaces.join(',') },
       // The worker passes its own settings to flow runs, auth string included: prefect-kubernetes replaces that
       // value with this secretKeyRef in the Job (a Secret of the same name must exist in the job namespace).
-      ...(settings.authSecret ? [
-        { name: 'PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_NAME', value: settings.authSecret.name },
-        { name: 'PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_KEY', value: settings.authSecret.key },
-      ] : []),
+      ...(settings.authSecret
+        ? [
+            { name: 'PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_NAME', value: settings.authSecret.name },
+            { name: 'PREFECT_INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_SECRET_KEY', value: settings.authSecret.key },
+          ]
+        : []),
       ...w.extraEnv,
     ];
     const image = ctx.images.ref('prefectWorker');
@@ -102,42 +109,53 @@ export class PrefectWorker extends Construct {
           automountServiceAccountToken: true,
           // A new template rolls the worker, whose init container then updates the pool.
           annotations: { 'prefect-stack.io/base-job-template-sha256': createHash('sha256').update(templateJson).digest('hex').slice(0, 16) },
-          initContainers: [{
-            name: 'ensure-work-pool',
-            image,
-            args: ['python', `${CONFIG_DIR}/ensure-work-pool.py`],
-            env: [
-              ...env,
-              { name: 'WORK_POOL_NAME', value: w.workPool },
-              { name: 'WORK_POOL_TYPE', value: 'kubernetes' },
-              { name: 'WORK_POOL_TEMPLATE', value: `${CONFIG_DIR}/base-job-template.json` },
-              { name: 'WORK_POOL_WAIT_SECONDS', value: '900' },
-            ],
-            resources: initResources,
-            volumeMounts: mounts,
-          }],
-          containers: [{
-            name: 'worker',
-            image,
-            args: [
-              'prefect', 'worker', 'start', '--type', 'kubernetes', '--pool', w.workPool,
-              // /health answers 503 once no poll succeeded for 30 query intervals (5 minutes by default).
-              '--with-healthcheck',
-              // The image carries prefect-kubernetes; never pip-install at run time (read-only root, no egress).
-              '--install-policy', 'never',
-              // The init container owns the pool; the worker must not create one with Prefect's default template.
-              '--no-create-pool-if-not-found',
-              ...(w.limit ? ['--limit', String(w.limit)] : []),
-            ],
-            env,
-            ports: [{ name: 'health', containerPort: WORKER_HEALTH_PORT, protocol: 'TCP' }],
-            resources: w.resources,
-            startupProbe: { ...health, periodSeconds: 5, failureThreshold: 60 },
-            livenessProbe: { ...health, periodSeconds: 30, failureThreshold: 3 },
-            // Nothing routes to the worker; readiness shows a stalled worker in `kubectl get pods` early.
-            readinessProbe: { ...health, periodSeconds: 15, failureThreshold: 2 },
-            volumeMounts: mounts,
-          }],
+          initContainers: [
+            {
+              name: 'ensure-work-pool',
+              image,
+              args: ['python', `${CONFIG_DIR}/ensure-work-pool.py`],
+              env: [
+                ...env,
+                { name: 'WORK_POOL_NAME', value: w.workPool },
+                { name: 'WORK_POOL_TYPE', value: 'kubernetes' },
+                { name: 'WORK_POOL_TEMPLATE', value: `${CONFIG_DIR}/base-job-template.json` },
+                { name: 'WORK_POOL_WAIT_SECONDS', value: '900' },
+              ],
+              resources: initResources,
+              volumeMounts: mounts,
+            },
+          ],
+          containers: [
+            {
+              name: 'worker',
+              image,
+              args: [
+                'prefect',
+                'worker',
+                'start',
+                '--type',
+                'kubernetes',
+                '--pool',
+                w.workPool,
+                // /health answers 503 once no poll succeeded for 30 query intervals (5 minutes by default).
+                '--with-healthcheck',
+                // The image carries prefect-kubernetes; never pip-install at run time (read-only root, no egress).
+                '--install-policy',
+                'never',
+                // The init container owns the pool; the worker must not create one with Prefect's default template.
+                '--no-create-pool-if-not-found',
+                ...(w.limit ? ['--limit', String(w.limit)] : []),
+              ],
+              env,
+              ports: [{ name: 'health', containerPort: WORKER_HEALTH_PORT, protocol: 'TCP' }],
+              resources: w.resources,
+              startupProbe: { ...health, periodSeconds: 5, failureThreshold: 60 },
+              livenessProbe: { ...health, periodSeconds: 30, failureThreshold: 3 },
+              // Nothing routes to the worker; readiness shows a stalled worker in `kubectl get pods` early.
+              readinessProbe: { ...health, periodSeconds: 15, failureThreshold: 2 },
+              volumeMounts: mounts,
+            },
+          ],
           terminationGracePeriodSeconds: 30,
           volumes: [
             { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
@@ -167,7 +185,12 @@ export class PrefectWorker extends Construct {
         ctx.allow(runs, api, [w.api.port], 'flow runs report states and logs to the API');
         ctx.allow(runs, cidrPeer(w.jobs.egress.cidrs, w.jobs.egress.except), w.jobs.egress.ports, 'flow runs fetch code and data (worker.jobs.egress)');
       } else {
-        ctx.allow(namespacePeer({ namespaceLabels: namespaceNamed(ns), podLabels: w.jobs.podSelector }), api, [w.api.port], `flow runs in ${ns} report to the API`);
+        ctx.allow(
+          namespacePeer({ namespaceLabels: namespaceNamed(ns), podLabels: w.jobs.podSelector }),
+          api,
+          [w.api.port],
+          `flow runs in ${ns} report to the API`,
+        );
       }
     }
   }

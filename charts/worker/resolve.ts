@@ -20,7 +20,8 @@ const JOB_RESOURCES: ResourceDefaults = {
   limits: { cpu: '1', memory: '1Gi', ephemeralStorage: `${(2 * quantityValue(FLOW_RUN_EMPTY_DIR) + LOG_ALLOWANCE_BYTES) / 2 ** 20}Mi` },
 };
 /** Settings the worker construct derives; `worker.extraEnv` may not replace them. */
-const MANAGED = /^PREFECT_(API_URL|API_AUTH_STRING|HOME|LOGGING_LEVEL|WORKER_WEBSERVER_|INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES|INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_)/;
+const MANAGED =
+  /^PREFECT_(API_URL|API_AUTH_STRING|HOME|LOGGING_LEVEL|WORKER_WEBSERVER_|INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES|INTEGRATIONS_KUBERNETES_WORKER_API_AUTH_STRING_)/;
 
 /** The flow-run pods, resolved (`worker.jobs`). */
 export interface ResolvedFlowRuns {
@@ -70,11 +71,19 @@ export interface WorkerContext {
 
 /** A user's base job template: the two sections, a job manifest, and a pod spec (checked for `restricted` later). */
 function checkTemplate(field: string, t: { [key: string]: any }): BaseJobTemplate {
-  if (!t || typeof t !== 'object' || Array.isArray(t)) fail(field, 'is not an object', 'give { job_configuration: …, variables: … } as `prefect work-pool get-default-base-job-template --type kubernetes` prints it');
-  if (!t.job_configuration || typeof t.job_configuration !== 'object') fail(`${field}.job_configuration`, 'is missing', 'give the job configuration with its job_manifest');
-  if (!t.variables || t.variables.type !== 'object' || typeof t.variables.properties !== 'object') fail(`${field}.variables`, 'is not a JSON schema of type object with properties', 'give the variables schema');
+  if (!t || typeof t !== 'object' || Array.isArray(t))
+    fail(
+      field,
+      'is not an object',
+      'give { job_configuration: …, variables: … } as `prefect work-pool get-default-base-job-template --type kubernetes` prints it',
+    );
+  if (!t.job_configuration || typeof t.job_configuration !== 'object')
+    fail(`${field}.job_configuration`, 'is missing', 'give the job configuration with its job_manifest');
+  if (!t.variables || t.variables.type !== 'object' || typeof t.variables.properties !== 'object')
+    fail(`${field}.variables`, 'is not a JSON schema of type object with properties', 'give the variables schema');
   const manifest = t.job_configuration.job_manifest;
-  if (!manifest || manifest.kind !== 'Job' || manifest.apiVersion !== 'batch/v1') fail(`${field}.job_configuration.job_manifest`, 'is not a batch/v1 Job', 'give the Job manifest with its pod template');
+  if (!manifest || manifest.kind !== 'Job' || manifest.apiVersion !== 'batch/v1')
+    fail(`${field}.job_configuration.job_manifest`, 'is not a batch/v1 Job', 'give the Job manifest with its pod template');
   if (!manifest.spec?.template?.spec) fail(`${field}.job_configuration.job_manifest.spec.template.spec`, 'is missing', 'give the pod spec');
   return t as BaseJobTemplate;
 }
@@ -88,7 +97,8 @@ export function resolveWorker(o: PrefectWorkerOptions = {}, ctx: WorkerContext):
     fail(`${f}.workPool`, `${JSON.stringify(o.workPool)} is not a work pool name`, "use letters, digits, '-', '_' and '.' (at most 100)");
   }
   const jobNamespaces = o.jobNamespaces ?? [ctx.namespace];
-  if (!Array.isArray(jobNamespaces) || jobNamespaces.length === 0) fail(`${f}.jobNamespaces`, 'is empty', 'list at least one namespace (or leave it out for the stack\'s)');
+  if (!Array.isArray(jobNamespaces) || jobNamespaces.length === 0)
+    fail(`${f}.jobNamespaces`, 'is empty', "list at least one namespace (or leave it out for the stack's)");
   jobNamespaces.forEach((ns, i) => checkDnsLabel(`${f}.jobNamespaces[${i}]`, ns));
   const dup = jobNamespaces.find((ns, i) => jobNamespaces.indexOf(ns) !== i);
   if (dup) fail(`${f}.jobNamespaces`, `lists "${dup}" twice`, 'list each namespace once');

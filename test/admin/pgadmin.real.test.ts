@@ -16,8 +16,13 @@ import { AUTH, MINIMAL, one, synth, freePort } from '../util';
 
 const PASSWORD = 'Adm1n-Pw_test';
 
-
-interface Run { proc: ChildProcess; log: string[]; port: number; probePath: string; dir: string }
+interface Run {
+  proc: ChildProcess;
+  log: string[];
+  port: number;
+  probePath: string;
+  dir: string;
+}
 
 async function start(venv: string, props: PrefectStackProps): Promise<Run> {
   const objs = synth(props);
@@ -36,7 +41,9 @@ async function start(venv: string, props: PrefectStackProps): Promise<Run> {
   fs.chmodSync(dir, 0o755);
   const port = await freePort();
   const log: string[] = [];
-  const proc = spawn('bash', [path.join(__dirname, 'pgadmin', 'sandbox.sh'), venv, dir, path.join(dir, 'env'), String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('bash', [path.join(__dirname, 'pgadmin', 'sandbox.sh'), venv, dir, path.join(dir, 'env'), String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout!.on('data', (d) => log.push(String(d)));
   proc.stderr!.on('data', (d) => log.push(String(d)));
   return { proc, log, port, probePath: c.readinessProbe.httpGet.path, dir };
@@ -66,7 +73,10 @@ describe('pgAdmin as synthesized, under the pod restrictions', () => {
 
   // Both start at once (about 30 s each, mostly pgAdmin's first-start database setup).
   beforeAll(async () => {
-    venv = execFileSync('bash', [path.join(__dirname, 'pgadmin', 'ensure.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+    venv = execFileSync('bash', [path.join(__dirname, 'pgadmin', 'ensure.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop()!;
     atRoot = await start(venv, { ...base, admin: { pgadmin: { ...pgadmin, expose: { host: 'pgadmin.example.com' } } } });
     belowPath = await start(venv, { ...base, admin: { pgadmin: { ...pgadmin, expose: { path: '/pgadmin' } } } });
     runs.push(atRoot, belowPath);
@@ -74,23 +84,39 @@ describe('pgAdmin as synthesized, under the pod restrictions', () => {
 
   afterAll(async () => {
     // sandbox.sh execs down to gunicorn, so this is its master; SIGQUIT is its quick shutdown.
-    await Promise.all(runs.map((r) => new Promise<void>((resolve) => {
-      if (r.proc.exitCode !== null || r.proc.signalCode !== null) return resolve();
-      const force = setTimeout(() => r.proc.kill('SIGKILL'), 10000);
-      r.proc.once('exit', () => { clearTimeout(force); resolve(); });
-      r.proc.kill('SIGQUIT');
-    })));
+    await Promise.all(
+      runs.map(
+        (r) =>
+          new Promise<void>((resolve) => {
+            if (r.proc.exitCode !== null || r.proc.signalCode !== null) return resolve();
+            const force = setTimeout(() => r.proc.kill('SIGKILL'), 10000);
+            r.proc.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            r.proc.kill('SIGQUIT');
+          }),
+      ),
+    );
     for (const r of runs) fs.rmSync(r.dir, { recursive: true, force: true });
   }, 30000);
 
-  test('first start: administrator and the stack\'s server set up, probe answers, nothing written outside the volumes', async () => {
+  test("first start: administrator and the stack's server set up, probe answers, nothing written outside the volumes", async () => {
     const run = atRoot;
     expect(run.probePath).toBe('/misc/ping');
     expect(await ping(run, 120000)).toEqual({ status: 200, body: 'PING' });
     const out = run.log.join('');
     expect(out).not.toMatch(/root filesystem is writable|config is writable|Read-only file system|Permission denied/);
     const dumped = JSON.parse(/DUMPED (.*)/.exec(out)![1]);
-    expect(dumped.Servers['1']).toMatchObject({ Name: 'prefect (Prefect)', Host: 'db.example.com', Port: 5432, MaintenanceDB: 'prefect', Username: 'prefect', Shared: true, ConnectionParameters: { sslmode: 'prefer' } });
+    expect(dumped.Servers['1']).toMatchObject({
+      Name: 'prefect (Prefect)',
+      Host: 'db.example.com',
+      Port: 5432,
+      MaintenanceDB: 'prefect',
+      Username: 'prefect',
+      Shared: true,
+      ConnectionParameters: { sslmode: 'prefer' },
+    });
   }, 180000);
 
   test('below a path prefix (SCRIPT_NAME), the probe path answers', async () => {

@@ -2,7 +2,11 @@ import { PrefectStackProps } from '../../charts';
 import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, synth } from '../util';
 
 const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
-const withPgAdmin = (pgadmin: any = {}, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, admin: { pgadmin: { ...PGADMIN, ...pgadmin } }, ...extra });
+const withPgAdmin = (pgadmin: any = {}, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({
+  ...MINIMAL,
+  admin: { pgadmin: { ...PGADMIN, ...pgadmin } },
+  ...extra,
+});
 
 describe('PgAdmin', () => {
   test('pinned image, one replica, Recreate, port 8080, no Postfix, servers replaced at start', () => {
@@ -30,7 +34,14 @@ describe('PgAdmin', () => {
     const cm = one(synth(withPgAdmin()), 'ConfigMap', 'prefect-pgadmin-config');
     const servers = JSON.parse(cm.data['servers.json']);
     expect(servers.Servers['1']).toEqual({
-      Name: 'prefect (Prefect)', Group: 'Prefect stack', Host: 'db.example.com', Port: 5432, MaintenanceDB: 'prefect', Username: 'prefect', SSLMode: 'prefer', Shared: true,
+      Name: 'prefect (Prefect)',
+      Group: 'Prefect stack',
+      Host: 'db.example.com',
+      Port: 5432,
+      MaintenanceDB: 'prefect',
+      Username: 'prefect',
+      SSLMode: 'prefer',
+      Shared: true,
     });
     expect(cm.data['servers.json']).not.toMatch(/Password|PassFile/);
     expect(cm.data['config_distro.py'].length).toBeGreaterThan(0); // non-empty: the entrypoint leaves it alone
@@ -39,7 +50,13 @@ describe('PgAdmin', () => {
   test('PSS restricted, read-only root, writable claim, /tmp and log dir; uid 5050', () => {
     const objs = synth(withPgAdmin({ storage: '2Gi', storageClassName: 'fast' }));
     const spec = one(objs, 'Deployment', 'prefect-pgadmin').spec.template.spec;
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 5050, runAsGroup: 5050, fsGroup: 5050, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 5050,
+      runAsGroup: 5050,
+      fsGroup: 5050,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.enableServiceLinks).toBe(false);
     const c = spec.containers[0];
@@ -58,7 +75,10 @@ describe('PgAdmin', () => {
     const c = containers(one(objs, 'Deployment', 'prefect-pgadmin').spec.template)[0];
     expect(envMap(c).SCRIPT_NAME).toBe('/pgadmin');
     expect(c.readinessProbe.httpGet.path).toBe('/pgadmin/misc/ping');
-    expect(one(objs, 'Ingress', 'prefect-pgadmin').spec.rules[0]).toMatchObject({ host: 'prefect.example.com', http: { paths: [{ path: '/pgadmin', pathType: 'Prefix' }] } });
+    expect(one(objs, 'Ingress', 'prefect-pgadmin').spec.rules[0]).toMatchObject({
+      host: 'prefect.example.com',
+      http: { paths: [{ path: '/pgadmin', pathType: 'Prefix' }] },
+    });
   });
 
   test('bad input', () => {
@@ -66,7 +86,11 @@ describe('PgAdmin', () => {
     expectConfigError(() => synth(withPgAdmin({ passwordSecret: { name: 'Bad_Name', key: 'x' } })), 'admin.pgadmin.passwordSecret.name');
     expectConfigError(() => synth(withPgAdmin({ storage: '1GB' })), 'admin.pgadmin.storage', /1Gi/);
     expectConfigError(() => synth(withPgAdmin({ server: { port: 0 } })), 'admin.pgadmin.server.port');
-    expectConfigError(() => synth({ ...MINIMAL, database: { external: { urlSecret: { name: 'db', key: 'url' } } }, admin: { pgadmin: PGADMIN } }), 'admin.pgadmin.server.host', /missing/);
+    expectConfigError(
+      () => synth({ ...MINIMAL, database: { external: { urlSecret: { name: 'db', key: 'url' } } }, admin: { pgadmin: PGADMIN } }),
+      'admin.pgadmin.server.host',
+      /missing/,
+    );
     expectConfigError(() => synth(withPgAdmin({ resources: { requests: { memory: '2Gi' } } })), 'admin.pgadmin.resources.requests.memory', /above the limit/);
   });
 });

@@ -17,7 +17,6 @@ const SECRETS: Record<string, Record<string, string>> = {
   'redis-ui': { password: 'ui-Pw_7-test' },
 };
 
-
 /** A container's environment as the kubelet builds it: Secret references resolved, `$(VAR)` expanded in order. */
 function kubeletEnv(container: any): Record<string, string> {
   const env: Record<string, string> = {};
@@ -55,10 +54,21 @@ describe('redis-commander as synthesized, against a real Redis', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-ui-test-'));
 
   beforeAll(async () => {
-    const dir = execFileSync('bash', [path.join(__dirname, 'redis-commander', 'ensure.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+    const dir = execFileSync('bash', [path.join(__dirname, 'redis-commander', 'ensure.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop()!;
     redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', SECRETS.redis.password, '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
-    execFileSync('bash', ['-c', `for i in $(seq 50); do redis-cli -p ${redisPort} -a "$PW" --no-auth-warning ping 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done; exit 1`], { env: { ...process.env, PW: SECRETS.redis.password } });
+    redis = spawn(
+      'redis-server',
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--requirepass', SECRETS.redis.password, '--save', '', '--appendonly', 'no', '--dir', tmp],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'bash',
+      ['-c', `for i in $(seq 50); do redis-cli -p ${redisPort} -a "$PW" --no-auth-warning ping 2>/dev/null | grep -q PONG && exit 0; sleep 0.1; done; exit 1`],
+      { env: { ...process.env, PW: SECRETS.redis.password } },
+    );
     execFileSync('redis-cli', ['-p', String(redisPort), '-a', SECRETS.redis.password, '--no-auth-warning', 'set', 'prefect-stack:probe', 'hello']);
 
     const objs = synth({
@@ -71,8 +81,12 @@ describe('redis-commander as synthesized, against a real Redis', () => {
     const env = { ...kubeletEnv(c), ADDRESS: '127.0.0.1', PORT: String(uiPort) };
     // The image's workingDir (/redis-commander) is the package directory.
     ui = spawn(c.command[0], c.command.slice(1), { cwd: dir, env: { PATH: process.env.PATH!, HOME: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    ui.stdout!.on('data', (d) => { uiLog += d; });
-    ui.stderr!.on('data', (d) => { uiLog += d; });
+    ui.stdout!.on('data', (d) => {
+      uiLog += d;
+    });
+    ui.stderr!.on('data', (d) => {
+      uiLog += d;
+    });
     base = `http://127.0.0.1:${uiPort}`;
     const probe = await waitFor(`${base}${c.readinessProbe.httpGet.path}`, 20000);
     expect(probe.status).toBe(200);
@@ -85,7 +99,14 @@ describe('redis-commander as synthesized, against a real Redis', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const signin = async (password: string) => (await fetch(`${base}/signin`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=admin&password=${encodeURIComponent(password)}` })).json() as any;
+  const signin = async (password: string) =>
+    (
+      await fetch(`${base}/signin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `username=admin&password=${encodeURIComponent(password)}`,
+      })
+    ).json() as any;
 
   test('the UI asks for credentials and refuses a wrong password', async () => {
     expect((await fetch(`${base}/connections`)).status).toBe(401);
@@ -96,9 +117,9 @@ describe('redis-commander as synthesized, against a real Redis', () => {
     const login = await signin(SECRETS['redis-ui'].password);
     expect(login.ok).toBe(true);
     const auth = { headers: { authorization: `Bearer ${login.bearerToken}` } };
-    const conns = await (await fetch(`${base}/connections`, auth)).json() as any;
+    const conns = (await (await fetch(`${base}/connections`, auth)).json()) as any;
     expect(conns.connections.map((x: any) => [x.label, x.options.host, x.options.port])).toEqual([['prefect', '127.0.0.1', redisPort]]);
-    const key = await (await fetch(`${base}/apiv2/key/${encodeURIComponent(conns.connections[0].conId)}/prefect-stack:probe`, auth)).json() as any;
+    const key = (await (await fetch(`${base}/apiv2/key/${encodeURIComponent(conns.connections[0].conId)}/prefect-stack:probe`, auth)).json()) as any;
     expect([key.value, uiLog]).toEqual(['hello', expect.not.stringMatching(/NOAUTH|WRONGPASS/)]);
   });
 });

@@ -1,5 +1,5 @@
 import { PrefectStackProps } from '../../charts';
-import { AUTH as PREFECT_AUTH, MINIMAL, envMap, expectConfigError, one, synth } from '../util';
+import { AUTH as PREFECT_AUTH, MINIMAL, envMap, expectConfigError, literalCredentials, one, synth } from '../util';
 
 const AUTH = { user: 'admin', passwordSecret: { name: 'redis-ui', key: 'password' } };
 const withUi = (redisUi: any = {}, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, admin: { redisUi }, ...extra });
@@ -8,14 +8,26 @@ describe('RedisUi', () => {
   test('redis-commander by default: pinned image, port 8081, password only by reference', () => {
     const objs = synth(withUi({ httpAuth: AUTH }));
     const d = one(objs, 'Deployment', 'prefect-redis-ui');
-    expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'redis-commander', 'app.kubernetes.io/component': 'redis-ui', 'prefect-stack.io/tier': 'frontend' });
+    expect(d.metadata.labels).toMatchObject({
+      'app.kubernetes.io/name': 'redis-commander',
+      'app.kubernetes.io/component': 'redis-ui',
+      'prefect-stack.io/tier': 'frontend',
+    });
     const c = d.spec.template.spec.containers[0];
     expect(c.image).toBe('ghcr.io/joeferner/redis-commander:0.9.0');
     expect(c.command).toEqual(['node', 'bin/redis-commander.js']);
     const env = envMap(c);
-    expect(env).toMatchObject({ REDIS_PASSWORD: 'secret:redis/password', HTTP_USER: 'admin', HTTP_PASSWORD: 'secret:redis-ui/password', NOSAVE: 'true', PORT: '8081' });
+    expect(env).toMatchObject({
+      REDIS_PASSWORD: 'secret:redis/password',
+      HTTP_USER: 'admin',
+      HTTP_PASSWORD: 'secret:redis-ui/password',
+      NOSAVE: 'true',
+      PORT: '8081',
+    });
     // The password reaches the connection by kubelet expansion; REDIS_PASSWORD must come first for that.
-    expect(JSON.parse(env.NODE_CONFIG)).toEqual({ connections: [{ label: 'prefect', host: 'redis.example.com', port: 6379, dbIndex: 0, password: '$(REDIS_PASSWORD)' }] });
+    expect(JSON.parse(env.NODE_CONFIG)).toEqual({
+      connections: [{ label: 'prefect', host: 'redis.example.com', port: 6379, dbIndex: 0, password: '$(REDIS_PASSWORD)' }],
+    });
     const names = c.env.map((e: any) => e.name);
     expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('NODE_CONFIG'));
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8081, protocol: 'TCP' }]);
@@ -26,7 +38,11 @@ describe('RedisUi', () => {
   test('PSS restricted with a read-only root filesystem', () => {
     const spec = one(synth(withUi()), 'Deployment', 'prefect-redis-ui').spec.template.spec;
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(spec.containers[0].securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(spec.automountServiceAccountToken).toBe(false);
     for (const v of spec.volumes) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual(['emptyDir']);
   });
@@ -40,14 +56,19 @@ describe('RedisUi', () => {
     const objs = synth(withUi({ kind: 'redisinsight' }));
     const c = one(objs, 'Deployment', 'prefect-redis-ui').spec.template.spec.containers[0];
     expect(c.image).toBe('docker.io/redis/redisinsight:2.70.1');
-    expect(envMap(c)).toMatchObject({ RI_APP_PORT: '5540', RI_REDIS_HOST: 'redis.example.com', RI_REDIS_PORT: '6379', RI_REDIS_PASSWORD: 'secret:redis/password' });
+    expect(envMap(c)).toMatchObject({
+      RI_APP_PORT: '5540',
+      RI_REDIS_HOST: 'redis.example.com',
+      RI_REDIS_PORT: '6379',
+      RI_REDIS_PASSWORD: 'secret:redis/password',
+    });
     expect(c.livenessProbe.httpGet.path).toBe('/api/health');
     expect(one(objs, 'Service', 'prefect-redis-ui').spec.ports[0].port).toBe(5540);
   });
 
   test('no secret value anywhere in the manifests', () => {
     const text = JSON.stringify(synth(withUi({ httpAuth: AUTH })));
-    expect(synth(withUi({ httpAuth: AUTH })).filter((o) => o.kind === 'Secret')).toHaveLength(0);
+    expect(literalCredentials(synth(withUi({ httpAuth: AUTH })))).toEqual([]);
     expect(text).not.toMatch(/"password":"[^$]/);
   });
 
@@ -55,6 +76,16 @@ describe('RedisUi', () => {
     expectConfigError(() => synth(withUi({ kind: 'ardm' })), 'admin.redisUi.kind', /redis-commander or redisinsight/);
     expectConfigError(() => synth(withUi({ kind: 'redisinsight', httpAuth: AUTH })), 'admin.redisUi.httpAuth', /no login/);
     expectConfigError(() => synth(withUi({ httpAuth: { user: 'a:b', passwordSecret: AUTH.passwordSecret } })), 'admin.redisUi.httpAuth.user');
-    expectConfigError(() => synth(withUi({ kind: 'redisinsight', expose: { path: '/redis', basicAuthSecret: 'x' } }, { prefect: { externalUrl: 'https://prefect.example.com', authSecret: PREFECT_AUTH } })), 'admin.redisUi.expose.path', /own host/);
+    expectConfigError(
+      () =>
+        synth(
+          withUi(
+            { kind: 'redisinsight', expose: { path: '/redis', basicAuthSecret: 'x' } },
+            { prefect: { externalUrl: 'https://prefect.example.com', authSecret: PREFECT_AUTH } },
+          ),
+        ),
+      'admin.redisUi.expose.path',
+      /own host/,
+    );
   });
 });

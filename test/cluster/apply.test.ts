@@ -1,9 +1,6 @@
 // (a) Everything the library emits applies to a real kube-apiserver: server-side apply with strict
 // field validation, no error and no warning.
-import {
-  applyArgs, ensureNamespace, FIELD_MANAGER, id, kubectlClean, loadManifests, Manifest, manifestsDir,
-  missingNamespaces, toYaml,
-} from './helpers';
+import { applyArgs, ensureNamespace, FIELD_MANAGER, id, kubectlClean, loadManifests, Manifest, manifestsDir, missingNamespaces, toYaml } from './helpers';
 
 const dir = manifestsDir();
 const manifests: Manifest[] = loadManifests(dir);
@@ -52,7 +49,10 @@ describe(`server-side apply of ${dir}`, () => {
   });
 
   test('re-applying the same manifests is a no-op (idempotent, still no warning)', () => {
-    const objs = manifests.slice().sort((a, b) => rank(a) - rank(b)).map((m) => m.obj);
+    const objs = manifests
+      .slice()
+      .sort((a, b) => rank(a) - rank(b))
+      .map((m) => m.obj);
     const res = kubectlClean(applyArgs(), toYaml(objs));
     expect(res.stdout.trim().split('\n')).toHaveLength(objs.length);
   });

@@ -6,12 +6,15 @@ import { PrefectStack } from '../../charts';
 import { K8sObject, applyArgs, kubectl, kubectlClean, toYaml } from './helpers';
 
 const NS = 'argocd-delete';
-const objs = Testing.synth(new PrefectStack(Testing.app(), 'argo', {
-  namespace: NS,
-  database: { inCluster: {} },
-  // No monitoring: the point is what survives, not the CRDs.
-})) as K8sObject[];
-const kept = (o: K8sObject) => ((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Delete=false');
+const objs = Testing.synth(
+  new PrefectStack(Testing.app(), 'argo', {
+    namespace: NS,
+    database: { inCluster: {} },
+    // No monitoring: the point is what survives, not the CRDs.
+  }),
+) as K8sObject[];
+const kept = (o: K8sObject) =>
+  ((o.metadata as { annotations?: Record<string, string> }).annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',').includes('Delete=false');
 const ref = (o: K8sObject) => `${o.kind.toLowerCase()}/${o.metadata.name}`;
 
 test('the stack applies', () => {

@@ -13,7 +13,11 @@ const SEED = Number(process.env.CONFIG_SPACE_SEED ?? Date.now() % 2 ** 31);
 /** Configurations per kubectl call: one process per batch keeps 500 stacks within a couple of minutes. */
 const BATCH = 50;
 
-interface Drawn { props: PrefectStackProps; objs: K8sObject[]; pods: K8sObject[] }
+interface Drawn {
+  props: PrefectStackProps;
+  objs: K8sObject[];
+  pods: K8sObject[];
+}
 
 function draw(props: PrefectStackProps): Drawn {
   let objs: K8sObject[];
@@ -25,7 +29,15 @@ function draw(props: PrefectStackProps): Drawn {
   const pods = podTemplates(objs.map((obj) => ({ file: '', obj }))).map((t) => ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `${t.owner.kind}-${t.owner.metadata.name}`.toLowerCase().slice(0, 63).replace(/[-.]+$/, ''), namespace: t.owner.metadata.namespace, labels: t.template.metadata?.labels, annotations: t.template.metadata?.annotations },
+    metadata: {
+      name: `${t.owner.kind}-${t.owner.metadata.name}`
+        .toLowerCase()
+        .slice(0, 63)
+        .replace(/[-.]+$/, ''),
+      namespace: t.owner.metadata.namespace,
+      labels: t.template.metadata?.labels,
+      annotations: t.template.metadata?.annotations,
+    },
     spec: t.template.spec,
   }));
   return { props, objs: objs.filter((o) => o.kind !== 'Namespace'), pods };
@@ -39,16 +51,24 @@ function admit(batch: Drawn[], args: string[], part: (d: Drawn) => K8sObject[]):
   if (r.status === 0 && r.stderr.trim() === '' && r.stdout.trim().split('\n').length === all.length) return;
   for (const d of batch) {
     const one = kubectl(args, toYaml(part(d)));
-    if (one.status !== 0 || one.stderr.trim() !== '') throw new Error(`kubectl ${args.join(' ')} refused a generated configuration:\n${one.stderr}${one.stdout}\n${JSON.stringify(d.props)}`);
+    if (one.status !== 0 || one.stderr.trim() !== '')
+      throw new Error(`kubectl ${args.join(' ')} refused a generated configuration:\n${one.stderr}${one.stdout}\n${JSON.stringify(d.props)}`);
   }
   throw new Error(`kubectl ${args.join(' ')} failed on a batch but on none of its configurations alone:\n${r.stderr}`);
 }
 
 beforeAll(() => {
   ensurePriorityClasses();
-  kubectlClean(applyArgs(), toYaml([
-    ...NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } })),
-  ]));
+  kubectlClean(
+    applyArgs(),
+    toYaml([
+      ...NAMESPACES.map((name) => ({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
+      })),
+    ]),
+  );
 });
 
 test(`${RUNS} generated configurations synthesize and are admitted by the API server (dry-run, strict, PSS restricted)`, () => {
@@ -65,8 +85,27 @@ test(`${RUNS} generated configurations synthesize and are admitted by the API se
   const objects = drawn.reduce((n, d) => n + d.objs.length, 0);
   const pods = drawn.reduce((n, d) => n + d.pods.length, 0);
   // the figure the issue asks for, and what the run covered
-  console.log(`FIGURE config space: seed ${SEED} (CONFIG_SPACE_SEED=${SEED} replays it): ${drawn.length} generated, ${drawn.length} applied, 0 rejected; ${objects} objects, ${pods} pod templates; keys drawn: ${[...keys].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `FIGURE config space: seed ${SEED} (CONFIG_SPACE_SEED=${SEED} replays it): ${drawn.length} generated, ${drawn.length} applied, 0 rejected; ${objects} objects, ${pods} pod templates; keys drawn: ${[...keys].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+  );
   expect(drawn).toHaveLength(RUNS);
   // every top-level key of the configuration is exercised, not only the required ones
-  expect([...keys.keys()].sort()).toEqual(expect.arrayContaining(['admin', 'api', 'commonAnnotations', 'commonLabels', 'database', 'edge', 'images', 'monitoring', 'networkPolicies', 'platform', 'prefect', 'redis', 'scheduling', 'worker']));
+  expect([...keys.keys()].sort()).toEqual(
+    expect.arrayContaining([
+      'admin',
+      'api',
+      'commonAnnotations',
+      'commonLabels',
+      'database',
+      'edge',
+      'images',
+      'monitoring',
+      'networkPolicies',
+      'platform',
+      'prefect',
+      'redis',
+      'scheduling',
+      'worker',
+    ]),
+  );
 }, 900_000);

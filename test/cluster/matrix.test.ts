@@ -30,7 +30,12 @@ describe.each(MATRIX.map(([name, props], i) => [name, { ...props, namespace: `ma
     const pods = templates.map((t) => ({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: `${t.owner.kind}-${t.owner.metadata.name}`.toLowerCase().slice(0, 63).replace(/-+$/, ''), namespace: props.namespace, labels: t.template.metadata?.labels, annotations: t.template.metadata?.annotations },
+      metadata: {
+        name: `${t.owner.kind}-${t.owner.metadata.name}`.toLowerCase().slice(0, 63).replace(/-+$/, ''),
+        namespace: props.namespace,
+        labels: t.template.metadata?.labels,
+        annotations: t.template.metadata?.annotations,
+      },
       spec: t.template.spec,
     }));
     const r = kubectlClean(['create', '--dry-run=server', '--validate=strict', '-o', 'name', '-f', '-'], toYaml(pods));

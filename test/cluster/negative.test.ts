@@ -32,9 +32,12 @@ test('a manifest with an unknown field is rejected by strict validation', () => 
 
 test('a Deployment with an unknown nested field is rejected too', () => {
   const d = {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'typo', namespace: NS },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'typo', namespace: NS },
     spec: {
-      replicas: 1, selector: { matchLabels: { a: 'b' } },
+      replicas: 1,
+      selector: { matchLabels: { a: 'b' } },
       template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.37', imagePullPolice: 'Always' }] } },
     },
   };
@@ -58,7 +61,9 @@ test('the same pod, made compliant, is admitted (the control above fails for the
 
 test('a ServiceMonitor with a wrong field type is rejected by the CRD schema', () => {
   const sm = {
-    apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'wrong-type', namespace: NS },
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name: 'wrong-type', namespace: NS },
     spec: { selector: { matchLabels: { a: 'b' } }, endpoints: [{ port: 8080, interval: '30s' }] },
   };
   // server-side apply: the structured-merge typer refuses it
@@ -75,9 +80,12 @@ test('a warning fails the clean-apply gate (a pod template that only the warn le
   // NS has no pod-security labels: cluster defaults are enforce=baseline, warn=restricted, so this
   // Deployment is stored but the apiserver answers with "Warning: would violate PodSecurity".
   const d = {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'warns', namespace: NS },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'warns', namespace: NS },
     spec: {
-      replicas: 1, selector: { matchLabels: { a: 'b' } },
+      replicas: 1,
+      selector: { matchLabels: { a: 'b' } },
       template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } },
     },
   };

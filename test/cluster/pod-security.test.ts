@@ -16,9 +16,16 @@ beforeAll(() => {
   // The ServiceAccount admission plugin is on: a Pod's service account must exist in its namespace.
   // (No controller-manager runs in this tier, so not even "default" exists yet.)
   const sas = new Set(['default', ...templates.map((t) => t.template.spec.serviceAccountName).filter(Boolean)]);
-  kubectlClean(applyArgs(), toYaml([...sas].map((name) => ({
-    apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NS },
-  }))));
+  kubectlClean(
+    applyArgs(),
+    toYaml(
+      [...sas].map((name) => ({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name, namespace: NS },
+      })),
+    ),
+  );
 });
 
 test('the manifests have pod templates', () => {

@@ -41,12 +41,16 @@ describe.each([
   const synthesized = () => loadManifests(path.join(dir, 'dist')).map((m) => m.obj);
 
   test('runs to the end', () => {
-    const r = spawnSync('bash', ['-euo', 'pipefail', '-c', `npm() { [ "$*" = "run synth" ] && node ${JSON.stringify(path.join(REPO, 'lib', 'main.js'))}; }\n${script}`], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, PATH: `${path.dirname(process.env.KUBECTL!)}:${process.env.PATH}` },
-      timeout: 120_000,
-    });
+    const r = spawnSync(
+      'bash',
+      ['-euo', 'pipefail', '-c', `npm() { [ "$*" = "run synth" ] && node ${JSON.stringify(path.join(REPO, 'lib', 'main.js'))}; }\n${script}`],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${path.dirname(process.env.KUBECTL!)}:${process.env.PATH}` },
+        timeout: 120_000,
+      },
+    );
     if (r.status !== 0) throw new Error(`the quick start exited ${r.status}:\n${r.stderr}\n${r.stdout}`);
     expect(r.stdout).toMatch(/created/);
   });
@@ -61,7 +65,9 @@ describe.each([
   });
 
   test(serviceMonitors ? 'it has the prometheus-operator objects' : 'it needs no CRD: every object is of a built-in API group', () => {
-    const crdKinds = synthesized().filter((o) => !builtIn(o)).map((o) => o.kind);
+    const crdKinds = synthesized()
+      .filter((o) => !builtIn(o))
+      .map((o) => o.kind);
     if (serviceMonitors) expect(new Set(crdKinds)).toEqual(new Set(['ServiceMonitor', 'PrometheusRule']));
     else expect(crdKinds).toEqual([]);
   });

@@ -17,7 +17,8 @@ function synth(name: string, config: object): Manifest[] {
   const out = path.join(work, name);
   fs.writeFileSync(cfg, stringify(config));
   const r = spawnSync(process.execPath, [path.join(REPO, 'lib', 'main.js'), '--config', cfg, '--output', out], {
-    cwd: REPO, encoding: 'utf8',
+    cwd: REPO,
+    encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`synth of ${cfg} failed (${r.status}):\n${r.stderr}${r.stdout}`);
   return loadManifests(out);
@@ -26,13 +27,15 @@ function synth(name: string, config: object): Manifest[] {
 function applyAll(ms: Manifest[]): void {
   for (const ns of missingNamespaces(ms)) ensureNamespace(ns);
   const rank = (m: Manifest) => (m.obj.kind === 'Namespace' ? 0 : 1);
-  const objs = ms.slice().sort((a, b) => rank(a) - rank(b)).map((m) => m.obj);
+  const objs = ms
+    .slice()
+    .sort((a, b) => rank(a) - rank(b))
+    .map((m) => m.obj);
   const r = kubectlClean(applyArgs(), toYaml(objs));
   expect(r.stdout.trim().split('\n')).toHaveLength(objs.length);
 }
 
-const get = (kind: string, name: string): any =>
-  JSON.parse(kubectlClean(['get', kind, name, '-n', NS, '-o', 'json']).stdout);
+const get = (kind: string, name: string): any => JSON.parse(kubectlClean(['get', kind, name, '-n', NS, '-o', 'json']).stdout);
 
 const migrateJobs = (ms: Manifest[]): K8sObject[] =>
   ms.map((m) => m.obj).filter((o) => o.kind === 'Job' && o.metadata.labels?.['app.kubernetes.io/component'] === 'migrate');
@@ -89,5 +92,8 @@ test('the API Deployment now has the new replicas, resources and image', () => {
   expect(live.spec.selector).toEqual(apiDeployment(before).spec.selector);
   const api = live.spec.template.spec.containers.find((c: { image: string }) => c.image.includes('prefect'));
   expect(api.image).toContain(`:${newVersion}`);
-  expect(api.resources).toEqual({ requests: { 'cpu': '750m', 'memory': '768Mi', 'ephemeral-storage': '128Mi' }, limits: { 'cpu': '2', 'memory': '1536Mi', 'ephemeral-storage': '2Gi' } });
+  expect(api.resources).toEqual({
+    requests: { 'cpu': '750m', 'memory': '768Mi', 'ephemeral-storage': '128Mi' },
+    limits: { 'cpu': '2', 'memory': '1536Mi', 'ephemeral-storage': '2Gi' },
+  });
 });

@@ -23,7 +23,11 @@ describe('image references are parsed by the registry grammar', () => {
     expect(pg.metadata.labels!['app.kubernetes.io/version']).toBe('17.6');
     expect(one(objs, 'StatefulSet', 'prefect-redis').metadata.labels!['app.kubernetes.io/version']).toBe('8.2.2');
     expect(pg.spec.template.spec.containers[0].image).toBe('registry.local:5000/mirror/library/postgres:17.6');
-    expect(new ImageCatalog({ registry: 'registry.local:5000/mirror', overrides: { postgresExporter: 'registry.local:5000/x/exporter:v0.18.1' } }).version('postgresExporter')).toBe('0.18.1');
+    expect(
+      new ImageCatalog({ registry: 'registry.local:5000/mirror', overrides: { postgresExporter: 'registry.local:5000/x/exporter:v0.18.1' } }).version(
+        'postgresExporter',
+      ),
+    ).toBe('0.18.1');
   });
 
   test('bad references and registries are refused, naming the key', () => {

@@ -7,13 +7,21 @@ function derivedNames(o: any): Array<[string, string, number]> {
   const n = o.metadata.name;
   switch (o.kind) {
     // controller-revision-hash: <name>-<hash of up to 10> is a label value; pods <name>-<ordinal> are hostnames.
-    case 'StatefulSet': return [['controller-revision-hash label', `${n}-${'x'.repeat(10)}`, 63], ['pod hostname', `${n}-0`, 63]];
+    case 'StatefulSet':
+      return [
+        ['controller-revision-hash label', `${n}-${'x'.repeat(10)}`, 63],
+        ['pod hostname', `${n}-0`, 63],
+      ];
     // Jobs of a CronJob are <name>-<minutes since the epoch, 8 digits>, and job-name is a label value.
-    case 'CronJob': return [['Job name (job-name label)', `${n}-${'9'.repeat(8)}`, 63]];
-    case 'Job': return [['job-name label', n, 63]];
+    case 'CronJob':
+      return [['Job name (job-name label)', `${n}-${'9'.repeat(8)}`, 63]];
+    case 'Job':
+      return [['job-name label', n, 63]];
     // ReplicaSets <name>-<hash of 10>, pods <rs>-<5>: DNS subdomains.
-    case 'Deployment': return [['pod name', `${n}-${'x'.repeat(10)}-${'x'.repeat(5)}`, 253]];
-    default: return [];
+    case 'Deployment':
+      return [['pod name', `${n}-${'x'.repeat(10)}-${'x'.repeat(5)}`, 253]];
+    default:
+      return [];
   }
 }
 

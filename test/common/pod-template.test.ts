@@ -7,7 +7,11 @@ const COMPONENT = 'app.kubernetes.io/component';
 
 /** Every pod template of a stack, the flow-run Jobs' (from the work pool's base job template) included. */
 function allPods(objs: Obj[]): Array<{ where: string; component: string; template: any }> {
-  const pods = podTemplates(objs).map(({ owner, template }) => ({ where: `${owner.kind}/${owner.metadata.name}`, component: template.metadata.labels[COMPONENT], template }));
+  const pods = podTemplates(objs).map(({ owner, template }) => ({
+    where: `${owner.kind}/${owner.metadata.name}`,
+    component: template.metadata.labels[COMPONENT],
+    template,
+  }));
   const worker = objs.find((o) => o.kind === 'ConfigMap' && o.data?.['base-job-template.json']);
   if (worker) {
     const t = JSON.parse(worker.data['base-job-template.json']).job_configuration.job_manifest.spec.template;
@@ -19,7 +23,21 @@ function allPods(objs: Obj[]): Array<{ where: string; component: string; templat
 describe('one pod model: every pod of every component carries the stack-wide and per-component knobs', () => {
   const objs = synth(KNOBS);
   const pods = allPods(objs);
-  const components = ['api', 'background-services', 'migrate', 'worker', 'flow-run', 'postgres', 'postgres-backup', 'redis', 'pgadmin', 'redis-ui', 'prefect-exporter', 'prometheus', 'grafana'];
+  const components = [
+    'api',
+    'background-services',
+    'migrate',
+    'worker',
+    'flow-run',
+    'postgres',
+    'postgres-backup',
+    'redis',
+    'pgadmin',
+    'redis-ui',
+    'prefect-exporter',
+    'prometheus',
+    'grafana',
+  ];
 
   test('the matrix reaches every component', () => {
     expect([...new Set(pods.map((p) => p.component))].sort()).toEqual([...components].sort());
@@ -39,7 +57,10 @@ describe('one pod model: every pod of every component carries the stack-wide and
       const rack = spec.topologySpreadConstraints.find((t: any) => t.topologyKey === 'example.com/rack');
       expect([at, rack?.labelSelector?.matchLabels?.[COMPONENT]]).toEqual([at, component]);
       expect([at, p.template.metadata.labels]).toEqual([at, expect.objectContaining({ 'example.com/team': 'data-platform', 'example.com/cost': component })]);
-      expect([at, p.template.metadata.annotations]).toEqual([at, expect.objectContaining({ 'example.com/owner': 'data-platform@example.com', 'example.com/component': component })]);
+      expect([at, p.template.metadata.annotations]).toEqual([
+        at,
+        expect.objectContaining({ 'example.com/owner': 'data-platform@example.com', 'example.com/component': component }),
+      ]);
     }
   });
 
@@ -65,7 +86,10 @@ describe('one pod model: every pod of every component carries the stack-wide and
   });
 
   test('only the worker and the bundled Prometheus mount an API token (both under a namespaced Role)', () => {
-    const mounting = pods.filter((p) => p.template.spec.automountServiceAccountToken !== false).map((p) => p.component).sort();
+    const mounting = pods
+      .filter((p) => p.template.spec.automountServiceAccountToken !== false)
+      .map((p) => p.component)
+      .sort();
     expect(mounting).toEqual(['prometheus', 'worker']);
   });
 
@@ -73,7 +97,12 @@ describe('one pod model: every pod of every component carries the stack-wide and
     for (const p of pods) {
       for (const c of containers(p.template)) {
         if (p.component !== 'flow-run') expect([p.where, c.name, c.image.startsWith('registry.example.com:5000/mirror/')]).toEqual([p.where, c.name, true]);
-        expect([p.where, c.name, Boolean(c.resources.requests['ephemeral-storage']), Boolean(c.resources.limits['ephemeral-storage'])]).toEqual([p.where, c.name, true, true]);
+        expect([p.where, c.name, Boolean(c.resources.requests['ephemeral-storage']), Boolean(c.resources.limits['ephemeral-storage'])]).toEqual([
+          p.where,
+          c.name,
+          true,
+          true,
+        ]);
       }
     }
   });
@@ -95,7 +124,14 @@ describe('platform: openshift leaves UIDs, GIDs and fsGroup to the platform', ()
     expect(pods.length).toBeGreaterThan(10);
     for (const p of pods) {
       const sc = p.template.spec.securityContext;
-      expect([p.where, sc.runAsUser, sc.runAsGroup, sc.fsGroup, sc.runAsNonRoot, sc.seccompProfile]).toEqual([p.where, undefined, undefined, undefined, true, { type: 'RuntimeDefault' }]);
+      expect([p.where, sc.runAsUser, sc.runAsGroup, sc.fsGroup, sc.runAsNonRoot, sc.seccompProfile]).toEqual([
+        p.where,
+        undefined,
+        undefined,
+        undefined,
+        true,
+        { type: 'RuntimeDefault' },
+      ]);
       for (const c of containers(p.template)) expect([p.where, c.name, c.securityContext.runAsUser]).toEqual([p.where, c.name, undefined]);
     }
     // On plain Kubernetes the same configuration names each image's user.
@@ -109,12 +145,28 @@ describe('pod knobs: bad input is refused at synth, naming the key', () => {
     [{ scheduling: { tolerations: [{ key: 'x', effect: 'NoRun' as any }] } }, 'scheduling.tolerations[0].effect', /taint effect/],
     [{ scheduling: { tolerations: [{ operator: 'Equal' as const, value: 'x' }] } }, 'scheduling.tolerations[0].operator', /Exists when key is empty/],
     [{ scheduling: { tolerations: [{ key: 'x', operator: 'Exists' as const, value: 'y' }] } }, 'scheduling.tolerations[0].value', /Exists/],
-    [{ scheduling: { tolerations: [{ key: 'x', effect: 'NoSchedule' as const, tolerationSeconds: 30 }] } }, 'scheduling.tolerations[0].tolerationSeconds', /NoExecute/],
+    [
+      { scheduling: { tolerations: [{ key: 'x', effect: 'NoSchedule' as const, tolerationSeconds: 30 }] } },
+      'scheduling.tolerations[0].tolerationSeconds',
+      /NoExecute/,
+    ],
     [{ scheduling: { nodeSelector: { 'bad key!': 'x' } } }, 'scheduling.nodeSelector.bad key!', /label key/],
     [{ scheduling: { priorityClassName: 'High_Priority' } }, 'scheduling.priorityClassName', /object name/],
-    [{ scheduling: { topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, 'scheduling.topologySpreadConstraints[0].maxSkew', /whole number/],
-    [{ scheduling: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 }] } }, 'scheduling.topologySpreadConstraints[0].minDomains', /DoNotSchedule/],
-    [{ api: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }] } }, 'api.topologySpreadConstraints[0]', /api.spread/],
+    [
+      { scheduling: { topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } },
+      'scheduling.topologySpreadConstraints[0].maxSkew',
+      /whole number/,
+    ],
+    [
+      { scheduling: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 }] } },
+      'scheduling.topologySpreadConstraints[0].minDomains',
+      /DoNotSchedule/,
+    ],
+    [
+      { api: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }] } },
+      'api.topologySpreadConstraints[0]',
+      /api.spread/,
+    ],
     [{ api: { podLabels: { 'app.kubernetes.io/component': 'x' } } }, 'api.podLabels.app.kubernetes.io/component', /stack sets itself/],
     [{ api: { podAnnotations: { 'a/b/c': 'x' } } }, 'api.podAnnotations.a/b/c', /annotation key/],
     [{ worker: { jobs: { podLabels: { 'x': 'not a value!' } } } }, 'worker.jobs.podLabels.x', /label value/],

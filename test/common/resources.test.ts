@@ -17,10 +17,22 @@ describe('resolveResources', () => {
     expect(plain(r.requests as never)).toEqual({ 'cpu': '250m', 'memory': '256Mi', 'ephemeral-storage': '64Mi' });
   });
   test('a request the user wrote above the limit is refused, naming it', () => {
-    expectConfigError(() => resolveResources('api.resources', { requests: { memory: '2Gi' } }, DEFAULTS), 'api.resources.requests.memory', /above the limit 1Gi/);
-    expectConfigError(() => resolveResources('api.resources', { requests: { cpu: '2' }, limits: { cpu: '1' } }, DEFAULTS), 'api.resources.requests.cpu', /above the limit 1/);
+    expectConfigError(
+      () => resolveResources('api.resources', { requests: { memory: '2Gi' } }, DEFAULTS),
+      'api.resources.requests.memory',
+      /above the limit 1Gi/,
+    );
+    expectConfigError(
+      () => resolveResources('api.resources', { requests: { cpu: '2' }, limits: { cpu: '1' } }, DEFAULTS),
+      'api.resources.requests.cpu',
+      /above the limit 1/,
+    );
   });
   test('a bad limit is named before any comparison', () => {
-    expectConfigError(() => resolveResources('api.resources', { limits: { memory: '1.2.3Gi' } }, DEFAULTS), 'api.resources.limits.memory', /not a Kubernetes quantity/);
+    expectConfigError(
+      () => resolveResources('api.resources', { limits: { memory: '1.2.3Gi' } }, DEFAULTS),
+      'api.resources.limits.memory',
+      /not a Kubernetes quantity/,
+    );
   });
 });

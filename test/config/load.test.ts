@@ -38,7 +38,12 @@ describe('configuration file', () => {
     ['unknown top-level key', 'apii:\n  replicas: 2\n', 'apii', /unknown key; did you mean "api"\?/],
     ['unknown nested key', 'api:\n  replica: 2\n', 'api.replica', /did you mean "replicas"\?/],
     ['wrong type', 'api:\n  replicas: "three"\n', 'api.replicas', /must be of type number/],
-    ['list item named by index, as the constructs name it', 'scheduling:\n  tolerations:\n    - {key: k, operator: In}\n', 'scheduling.tolerations[0].operator', /must be one of "Equal", "Exists"/],
+    [
+      'list item named by index, as the constructs name it',
+      'scheduling:\n  tolerations:\n    - {key: k, operator: In}\n',
+      'scheduling.tolerations[0].operator',
+      /must be one of "Equal", "Exists"/,
+    ],
     ['replicas below 1', 'api:\n  replicas: 0\n', 'api.replicas', /whole number between 1 and 100/],
     ['fractional replicas', 'api:\n  replicas: 1.5\n', 'api.replicas', /whole number/],
     ['decimal-unit memory', 'api:\n  resources:\n    limits:\n      memory: 10GB\n', 'api.resources.limits.memory', /did you mean "10Gi"\?/],
@@ -67,14 +72,44 @@ describe('configuration file', () => {
     ['default namespace relabelled', 'namespace: default\n', 'namespace', /system namespace/],
     ['Prefect 2', 'prefect:\n  version: "2.20.16"\n', 'prefect.version', /not a Prefect 3 release the stack supports/],
     ['Prefect 3 older than the tested releases', 'prefect:\n  version: "3.4.7"\n', 'prefect.version', /3\.9\.0 or later/],
-    ['API memory limit below its idle use', 'api:\n  resources:\n    limits:\n      memory: 128Mi\n    requests:\n      memory: 64Mi\n', 'api.resources.limits.memory', /171 MiB one API process uses idle/],
-    ['services memory limit below idle use', 'backgroundServices:\n  resources:\n    limits:\n      memory: 150Mi\n    requests:\n      memory: 128Mi\n', 'backgroundServices.resources.limits.memory', /OOM/],
-    ['credential as a literal (worker)', 'worker:\n  extraEnv:\n    PREFECT_API_KEY: pnu_123\n', 'worker.extraEnv.PREFECT_API_KEY', /credential[\s\S]*worker\.extraSecretEnv\.PREFECT_API_KEY/],
+    [
+      'API memory limit below its idle use',
+      'api:\n  resources:\n    limits:\n      memory: 128Mi\n    requests:\n      memory: 64Mi\n',
+      'api.resources.limits.memory',
+      /171 MiB one API process uses idle/,
+    ],
+    [
+      'services memory limit below idle use',
+      'backgroundServices:\n  resources:\n    limits:\n      memory: 150Mi\n    requests:\n      memory: 128Mi\n',
+      'backgroundServices.resources.limits.memory',
+      /OOM/,
+    ],
+    [
+      'credential as a literal (worker)',
+      'worker:\n  extraEnv:\n    PREFECT_API_KEY: pnu_123\n',
+      'worker.extraEnv.PREFECT_API_KEY',
+      /credential[\s\S]*worker\.extraSecretEnv\.PREFECT_API_KEY/,
+    ],
     ['credential as a literal (server)', 'prefect:\n  extraEnv:\n    PREFECT_SERVER_X_TOKEN: abc\n', 'prefect.extraEnv.PREFECT_SERVER_X_TOKEN', /credential/],
-    ['the same setting twice', 'prefect:\n  extraEnv:\n    PREFECT_X: "1"\n  extraSecretEnv:\n    PREFECT_X: { name: s, key: k }\n', 'prefect.extraSecretEnv.PREFECT_X', /also in extraEnv/],
+    [
+      'the same setting twice',
+      'prefect:\n  extraEnv:\n    PREFECT_X: "1"\n  extraSecretEnv:\n    PREFECT_X: { name: s, key: k }\n',
+      'prefect.extraSecretEnv.PREFECT_X',
+      /also in extraEnv/,
+    ],
     ['edge without auth', 'prefect:\n  externalUrl: https://prefect.example.com\n', 'edge', /without authentication[\s\S]*allowUnauthenticated/],
-    ['gateway without auth', 'prefect:\n  externalUrl: https://prefect.example.com\nedge:\n  type: gateway-api\n  gateway: { name: gw }\n', 'edge', /edge\.gateway\.authFilter/],
-    ['bad ingress annotation key', 'prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\nedge:\n  ingressNginx:\n    annotations:\n      "nginx.ingress.kubernetes.io/": "x"\n', 'edge.ingressNginx.annotations.nginx.ingress.kubernetes.io/', /annotation key/],
+    [
+      'gateway without auth',
+      'prefect:\n  externalUrl: https://prefect.example.com\nedge:\n  type: gateway-api\n  gateway: { name: gw }\n',
+      'edge',
+      /edge\.gateway\.authFilter/,
+    ],
+    [
+      'bad ingress annotation key',
+      'prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\nedge:\n  ingressNginx:\n    annotations:\n      "nginx.ingress.kubernetes.io/": "x"\n',
+      'edge.ingressNginx.annotations.nginx.ingress.kubernetes.io/',
+      /annotation key/,
+    ],
     ['name too long for the CronJobs', 'name: abcdefghijabcdefghijabcdefghijabcdefg\n', 'name', /at most 35/],
   ])('%s', (_title, yaml, field, message) => {
     expectConfigError(() => build(yaml), field, message);
@@ -109,21 +144,27 @@ describe('configuration file', () => {
   });
 
   test('a missing file says which path was looked for', () => {
-    expect(() => loadConfig('no-such-config.yaml')).toThrow(/^no-such-config\.yaml: does not exist \(looked for \/.*no-such-config\.yaml\); give the configuration file with --config FILE$/);
+    expect(() => loadConfig('no-such-config.yaml')).toThrow(
+      /^no-such-config\.yaml: does not exist \(looked for \/.*no-such-config\.yaml\); give the configuration file with --config FILE$/,
+    );
   });
 
   test('credentials go through Secret keys: extraSecretEnv reaches the pods as secretKeyRef, never as a value', () => {
-    const objs = build('worker:\n  extraSecretEnv:\n    PREFECT_API_KEY: { name: cloud, key: api-key }\nprefect:\n  extraSecretEnv:\n    PREFECT_SERVER_X_TOKEN: { name: x, key: t }\n');
+    const objs = build(
+      'worker:\n  extraSecretEnv:\n    PREFECT_API_KEY: { name: cloud, key: api-key }\nprefect:\n  extraSecretEnv:\n    PREFECT_SERVER_X_TOKEN: { name: x, key: t }\n',
+    );
     const env = (name: string) => objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name)!.spec.template.spec.containers[0].env;
     expect(env('prefect-worker')).toContainEqual({ name: 'PREFECT_API_KEY', valueFrom: { secretKeyRef: { name: 'cloud', key: 'api-key' } } });
     expect(env('prefect-api')).toContainEqual({ name: 'PREFECT_SERVER_X_TOKEN', valueFrom: { secretKeyRef: { name: 'x', key: 't' } } });
   });
 
   test('an exposed API with auth, or confirmed without it on purpose, is accepted', () => {
-    for (const extra of ['prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\n',
+    for (const extra of [
+      'prefect:\n  externalUrl: https://p.example.com\n  authSecret: { name: a, key: b }\n',
       'prefect:\n  externalUrl: https://p.example.com\nedge:\n  ingressNginx: { basicAuthSecret: htpasswd }\n',
       'prefect:\n  externalUrl: https://p.example.com\nedge:\n  allowUnauthenticated: true\n',
-      'namespace: kube-system\ncreateNamespace: false\n']) {
+      'namespace: kube-system\ncreateNamespace: false\n',
+    ]) {
       expect(build(extra).length).toBeGreaterThan(5);
     }
   });
@@ -137,7 +178,10 @@ describe('configuration file', () => {
   });
 
   test('a database given both as URL and as parts is refused', () => {
-    expectConfigError(() => synth(parseConfig(`
+    expectConfigError(
+      () =>
+        synth(
+          parseConfig(`
 database:
   external:
     urlSecret: { name: db, key: url }
@@ -145,6 +189,10 @@ database:
 redis:
   external:
     host: redis.example.com
-`)), 'database.external', /not both/);
+`),
+        ),
+      'database.external',
+      /not both/,
+    );
   });
 });

@@ -21,14 +21,18 @@ const tmpDirs: string[] = [];
 // Each run gets its own cluster (state directory and free port): parallel runs of the suite never share one.
 const clusterEnv: NodeJS.ProcessEnv = { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: path.join(os.tmpdir(), `cdk8s-prefect-data-pg-${process.pid}`) };
 
-
 beforeAll(async () => {
   clusterEnv.CDK8S_PREFECT_DATA_PG_PORT = String(await freePort());
   const out = execFileSync('bash', [SETUP, 'start'], { env: clusterEnv, encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] });
-  const vars = Object.fromEntries(out.trim().split('\n').map((line) => {
-    const i = line.indexOf('=');
-    return [line.slice(0, i), line.slice(i + 1)];
-  }));
+  const vars = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const i = line.indexOf('=');
+        return [line.slice(0, i), line.slice(i + 1)];
+      }),
+  );
   env = { ...process.env, ...vars, PATH: `${vars.PGBIN}:${process.env.PATH}`, PGCONNECT_TIMEOUT: '10' };
 }, 600_000);
 
@@ -49,7 +53,11 @@ function run(script: string, extra: Record<string, string>, args: string[] = [])
 }
 
 function psql(db: string, sql: string, extra: Record<string, string> = {}): string {
-  return execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { env: { ...env, ...extra }, encoding: 'utf8', maxBuffer: 256 * 2 ** 20 }).trim();
+  return execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], {
+    env: { ...env, ...extra },
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  }).trim();
 }
 
 /** Every row of the test tables, in key order, as PostgreSQL's text format: the row-for-row comparison. */
@@ -70,8 +78,9 @@ describe('ensure-database.sh (init script and migrate init container)', () => {
     expect(first.stdout).toContain(`role app_${id}, database db_${id} (owner app_${id}), pg_trgm`);
     expect(run('ensure-database.sh', app).status).toBe(0);
     // The role logs in with the hostile password over TCP (scram-sha-256) and owns its database.
-    expect(psql(`db_${id}`, 'SELECT current_user, (SELECT extname FROM pg_extension WHERE extname = \'pg_trgm\')', { PGUSER: `app_${id}`, PGPASSWORD: APP_PASSWORD }))
-      .toBe(`app_${id}|pg_trgm`);
+    expect(
+      psql(`db_${id}`, "SELECT current_user, (SELECT extname FROM pg_extension WHERE extname = 'pg_trgm')", { PGUSER: `app_${id}`, PGPASSWORD: APP_PASSWORD }),
+    ).toBe(`app_${id}|pg_trgm`);
 
     // The seed's "existing database": created long ago without pg_trgm; the script adds it, keeps the data.
     psql('postgres', `CREATE DATABASE old_${id} OWNER app_${id}`);
@@ -95,17 +104,28 @@ describe('ensure-database.sh (init script and migrate init container)', () => {
     expect(first.stdout).toContain(`monitoring role ${mon} (pg_monitor)`);
     const again = run('ensure-database.sh', app);
     expect(again.status).toBe(0);
-    expect(again.stderr).toBe('');   // the repeated GRANT says nothing
-    expect(psql('postgres', `SELECT rolsuper, rolcreaterole, rolcreatedb, rolpassword IS NULL, pg_has_role('${mon}', 'pg_monitor', 'member')
-      FROM pg_authid WHERE rolname = '${mon}'`)).toBe('f|f|f|t|t');
-    expect(psql('postgres', `SELECT string_agg(b.rolname, ',') FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
-      JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${mon}'`)).toBe('pg_monitor');
-    psql(`db_${id}`, 'CREATE TABLE secret_rows (v text); INSERT INTO secret_rows VALUES (\'x\')', { PGUSER: `app_${id}`, PGPASSWORD: APP_PASSWORD });
+    expect(again.stderr).toBe(''); // the repeated GRANT says nothing
+    expect(
+      psql(
+        'postgres',
+        `SELECT rolsuper, rolcreaterole, rolcreatedb, rolpassword IS NULL, pg_has_role('${mon}', 'pg_monitor', 'member')
+      FROM pg_authid WHERE rolname = '${mon}'`,
+      ),
+    ).toBe('f|f|f|t|t');
+    expect(
+      psql(
+        'postgres',
+        `SELECT string_agg(b.rolname, ',') FROM pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid
+      JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = '${mon}'`,
+      ),
+    ).toBe('pg_monitor');
+    psql(`db_${id}`, "CREATE TABLE secret_rows (v text); INSERT INTO secret_rows VALUES ('x')", { PGUSER: `app_${id}`, PGPASSWORD: APP_PASSWORD });
 
     // Over the socket without a password (the exporter's way): statistics and sizes, but no table data.
     const socket = { PGHOST: path.join(clusterEnv.CDK8S_PREFECT_DATA_PG_STATE!, 'sock'), PGUSER: mon, PGPASSWORD: '' };
-    expect(psql(`db_${id}`, "SELECT relname, pg_total_relation_size(relid) > 0 FROM pg_stat_user_tables WHERE relname = 'secret_rows'", socket))
-      .toBe('secret_rows|t');
+    expect(psql(`db_${id}`, "SELECT relname, pg_total_relation_size(relid) > 0 FROM pg_stat_user_tables WHERE relname = 'secret_rows'", socket)).toBe(
+      'secret_rows|t',
+    );
     expect(psql(`db_${id}`, `SELECT pg_database_size('db_${id}') > 0`, socket)).toBe('t');
     const attempt = (sql: string, extra: Record<string, string>) =>
       spawnSync('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-d', `db_${id}`, '-c', sql], { env: { ...env, ...extra }, encoding: 'utf8' });
@@ -136,7 +156,9 @@ describe('pg-backup.sh and pg-restore.sh', () => {
   beforeAll(() => {
     expect(run('ensure-database.sh', { APP_USER: app, APP_PASSWORD, APP_DATABASE: db }).status).toBe(0);
     const owner = { PGUSER: app, PGPASSWORD: APP_PASSWORD };
-    psql(db, `
+    psql(
+      db,
+      `
       CREATE TABLE flow_run (id uuid PRIMARY KEY, name text NOT NULL, state jsonb, created timestamptz, payload bytea, score numeric(12,4));
       CREATE TABLE log (id bigserial PRIMARY KEY, flow_run_id uuid REFERENCES flow_run (id), message text);
       CREATE INDEX log_message_trgm ON log USING gin (message gin_trgm_ops);
@@ -145,7 +167,9 @@ describe('pg-backup.sh and pg-restore.sh', () => {
                timestamptz '2026-01-01 00:00:00+00' + g * interval '37 seconds', CASE WHEN g % 7 = 0 THEN NULL ELSE decode(md5(g::text), 'hex') END, g / 7.0
         FROM generate_series(1, 5000) g;
       INSERT INTO log (flow_run_id, message) SELECT md5((g % 5000 + 1)::text)::uuid, 'line ' || g || E' tab\\there "quoted" \\\\ back' FROM generate_series(1, 20000) g;
-    `, owner);
+    `,
+      owner,
+    );
     dir = tmpDir();
     atBackup = snapshot(db);
   });
@@ -175,7 +199,11 @@ describe('pg-backup.sh and pg-restore.sh', () => {
 
     // pg_dump "succeeds" but its archive is truncated (a full disk, a killed pipe): the read-back check refuses it.
     const bin = tmpDir();
-    fs.writeFileSync(path.join(bin, 'pg_dump'), `#!/bin/bash\nset -e\n"${env.PGBIN}/pg_dump" "$@"\nfor a in "$@"; do case $a in --file=*) f=\${a#--file=};; esac; done\ntruncate -s $(( $(stat -c %s "$f") / 2 )) "$f"\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'pg_dump'),
+      `#!/bin/bash\nset -e\n"${env.PGBIN}/pg_dump" "$@"\nfor a in "$@"; do case $a in --file=*) f=\${a#--file=};; esac; done\ntruncate -s $(( $(stat -c %s "$f") / 2 )) "$f"\n`,
+      { mode: 0o755 },
+    );
     const truncated = run('pg-backup.sh', { PGDATABASE: db, BACKUP_DIR: failDir, PATH: `${bin}:${env.PATH}` });
     expect(truncated.status).not.toBe(0);
     expect(fs.readdirSync(failDir)).toEqual([]);
@@ -197,7 +225,10 @@ describe('pg-backup.sh and pg-restore.sh', () => {
     psql(db, "DELETE FROM log WHERE id <= 100; UPDATE flow_run SET name = 'changed'; INSERT INTO log (message) VALUES ('after backup')");
     expect(snapshot(db)).not.toBe(atBackup);
     // A writer holding a session (a Prefect pod): the restore must terminate it.
-    const writer: ChildProcess = spawn('psql', ['-X', '-d', db, '-c', 'SELECT pg_sleep(300)'], { env: { ...env, PGUSER: app, PGPASSWORD: APP_PASSWORD }, stdio: 'ignore' });
+    const writer: ChildProcess = spawn('psql', ['-X', '-d', db, '-c', 'SELECT pg_sleep(300)'], {
+      env: { ...env, PGUSER: app, PGPASSWORD: APP_PASSWORD },
+      stdio: 'ignore',
+    });
     const writerExit = new Promise<number | null>((resolve) => writer.on('exit', (code) => resolve(code)));
     for (let i = 0; i < 50 && psql('postgres', `SELECT count(*) FROM pg_stat_activity WHERE datname = '${db}' AND query LIKE '%pg_sleep%'`) === '0'; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -245,8 +276,12 @@ describe('pg-backup.sh and pg-restore.sh', () => {
       env: { ...env, PGPORT: String(port), PGDATABASE: `${db}_late`, BACKUP_PREFIX: db, BACKUP_DIR: dir, DUMP: dumpName, APP_USER: app },
     });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     clearTimeout(late);
     forwarder.close();
@@ -261,7 +296,11 @@ describe('pg-backup.sh and pg-restore.sh', () => {
 
 describe('pg-prune.sh with a fake calendar of dumps', () => {
   const prefix = 'prefect';
-  const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = (d: Date) =>
+    d
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}Z$/, 'Z');
   /** Daily dumps at 02:15 from 2025-10-01 to 2026-11-29, with gaps and extras. */
   function calendar(): { dir: string; dumps: string[] } {
     const dir = tmpDir();
@@ -315,11 +354,14 @@ describe('pg-prune.sh with a fake calendar of dumps', () => {
     const r = run('pg-prune.sh', { BACKUP_PREFIX: prefix, KEEP_DAILY: '0', KEEP_WEEKLY: '3', KEEP_MONTHLY: '3' }, [dir, now]);
     expect(r.status).toBe(0);
     const afterNow = dumps.filter((f) => f > `${prefix}-20260104T100000Z.dump`);
-    expect(fs.readdirSync(dir).sort()).toEqual([
-      ...names('20260104T021500Z', '20251228T021500Z', '20251221T021500Z'), // 2026-W01, 2025-W52, 2025-W51
-      ...names('20251231T021500Z', '20251130T021500Z'), // January (the 4th, above), December, November
-      ...afterNow, ...untouched,
-    ].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [
+        ...names('20260104T021500Z', '20251228T021500Z', '20251221T021500Z'), // 2026-W01, 2025-W52, 2025-W51
+        ...names('20251231T021500Z', '20251130T021500Z'), // January (the 4th, above), December, November
+        ...afterNow,
+        ...untouched,
+      ].sort(),
+    );
   });
 
   test('refuses a retention of 0 everywhere and a bad time, deleting nothing; DRY_RUN only prints', () => {

@@ -23,11 +23,12 @@ describe('postgresMaxConnections', () => {
   });
 
   test('the stack passes the API replicas (or maxReplicas) and the pool to the server', () => {
-    const arg = (objs: any[]) => one(objs, 'StatefulSet', 'prefect-postgres').spec.template.spec.containers[0].args
-      .find((a: string) => a.startsWith('max_connections='));
+    const arg = (objs: any[]) =>
+      one(objs, 'StatefulSet', 'prefect-postgres').spec.template.spec.containers[0].args.find((a: string) => a.startsWith('max_connections='));
     expect(arg(synth({}))).toBe('max_connections=106');
     expect(arg(synth({ api: { replicas: 5 } }))).toBe(`max_connections=${postgresMaxConnections({ apiReplicas: 5 })}`);
-    expect(arg(synth({ api: { autoscaling: { maxReplicas: 8 } }, prefect: { databasePool: { size: 3, maxOverflow: 2 } } })))
-      .toBe(`max_connections=${((8 + 1) + 1 + 1) * 5 + 16}`);
+    expect(arg(synth({ api: { autoscaling: { maxReplicas: 8 } }, prefect: { databasePool: { size: 3, maxOverflow: 2 } } }))).toBe(
+      `max_connections=${(8 + 1 + 1 + 1) * 5 + 16}`,
+    );
   });
 });

@@ -56,9 +56,16 @@ describe('Postgres', () => {
   });
 
   test('runs restricted as UID 999 with writable paths as emptyDirs and no root init', () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 999,
+      runAsGroup: 999,
+      fsGroup: 999,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.initContainers).toBeUndefined();
-    for (const c of pod.containers) expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    for (const c of pod.containers)
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     const mounts = postgres.volumeMounts.map((m: any) => m.mountPath);
     expect(mounts).toEqual(expect.arrayContaining(['/var/run/postgresql', '/tmp', '/dev/shm']));
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -81,11 +88,18 @@ describe('Postgres', () => {
     expect(exporter.image).toMatch(/^quay\.io\/prometheuscommunity\/postgres-exporter:v\d+\.\d+\.\d+$/);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9187, protocol: 'TCP' }]);
     const svc = one(objs, 'Service', 'prefect-postgres');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['postgres', 5432], ['metrics', 9187]]);
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['postgres', 5432],
+      ['metrics', 9187],
+    ]);
     expect(svc.spec.selector).toEqual(sts.spec.selector.matchLabels);
     const headless = one(objs, 'Service', 'prefect-postgres-headless');
     expect(headless.spec.clusterIP).toBe('None');
-    expect(sts.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'prefect', 'app.kubernetes.io/component': 'postgres' });
+    expect(sts.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'postgresql',
+      'app.kubernetes.io/instance': 'prefect',
+      'app.kubernetes.io/component': 'postgres',
+    });
     expect(sts.spec.template.metadata.labels['prefect-stack.io/tier']).toBe('backend');
   });
 
@@ -106,21 +120,42 @@ describe('Postgres', () => {
     expect(init.command[2]).toBe(fs.readFileSync(path.resolve(__dirname, '../../charts/data/scripts/ensure-database.sh'), 'utf8'));
     expect(init.command[2]).toContain('CREATE EXTENSION IF NOT EXISTS pg_trgm');
     const env = envMap(init);
-    expect(env).toMatchObject({ PGHOST: 'prefect-postgres', PGUSER: 'postgres', PGPASSWORD: 'secret:prefect-postgres/postgres-password', APP_DATABASE: 'prefect' });
+    expect(env).toMatchObject({
+      PGHOST: 'prefect-postgres',
+      PGUSER: 'postgres',
+      PGPASSWORD: 'secret:prefect-postgres/postgres-password',
+      APP_DATABASE: 'prefect',
+    });
     expect(init.securityContext.readOnlyRootFilesystem).toBe(true);
   });
 
   test('options: names, storage, resources, parameters', () => {
-    const o = synth({ name: 'flows', database: { inCluster: {
-      database: 'orchestration', superuser: 'admin', storage: { size: '100Gi', storageClassName: 'fast-ssd' },
-      superuserPasswordSecret: { name: 'pg-admin', key: 'pw' }, userSecret: { name: 'pg-app', key: 'user' }, passwordSecret: { name: 'pg-app', key: 'pw' },
-      resources: { limits: { memory: '8Gi' } }, parameters: { work_mem: '16MB' }, maxConnections: 300,
-    } } });
+    const o = synth({
+      name: 'flows',
+      database: {
+        inCluster: {
+          database: 'orchestration',
+          superuser: 'admin',
+          storage: { size: '100Gi', storageClassName: 'fast-ssd' },
+          superuserPasswordSecret: { name: 'pg-admin', key: 'pw' },
+          userSecret: { name: 'pg-app', key: 'user' },
+          passwordSecret: { name: 'pg-app', key: 'pw' },
+          resources: { limits: { memory: '8Gi' } },
+          parameters: { work_mem: '16MB' },
+          maxConnections: 300,
+        },
+      },
+    });
     const s = one(o, 'StatefulSet', 'flows-postgres');
     const c = s.spec.template.spec.containers[0];
     expect(s.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast-ssd', resources: { requests: { storage: '100Gi' } } });
     expect(c.args).toEqual(expect.arrayContaining(['work_mem=16MB', 'max_connections=300', 'shared_buffers=2048MB']));
-    expect(envMap(c)).toMatchObject({ POSTGRES_USER: 'admin', POSTGRES_PASSWORD: 'secret:pg-admin/pw', APP_USER: 'secret:pg-app/user', APP_DATABASE: 'orchestration' });
+    expect(envMap(c)).toMatchObject({
+      POSTGRES_USER: 'admin',
+      POSTGRES_PASSWORD: 'secret:pg-admin/pw',
+      APP_USER: 'secret:pg-app/user',
+      APP_DATABASE: 'orchestration',
+    });
     expect(c.resources.limits.memory).toBe('8Gi');
   });
 
@@ -143,10 +178,16 @@ describe('Postgres', () => {
     for (const { owner, template } of podTemplates(objs).filter((p) => /postgres|redis/.test(p.owner.metadata.name))) {
       expect([owner.metadata.name, template.spec.securityContext.runAsNonRoot]).toEqual([owner.metadata.name, true]);
       for (const c of containers(template)) {
-        expect([owner.metadata.name, c.name, c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities.drop]).toEqual([owner.metadata.name, c.name, false, ['ALL']]);
+        expect([owner.metadata.name, c.name, c.securityContext.allowPrivilegeEscalation, c.securityContext.capabilities.drop]).toEqual([
+          owner.metadata.name,
+          c.name,
+          false,
+          ['ALL'],
+        ]);
         expect(c.image).not.toMatch(/:latest$/);
       }
-      for (const v of template.spec.volumes ?? []) expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([expect.stringMatching(/^(emptyDir|configMap|persistentVolumeClaim|secret)$/)]);
+      for (const v of template.spec.volumes ?? [])
+        expect(Object.keys(v).filter((k) => k !== 'name')).toEqual([expect.stringMatching(/^(emptyDir|configMap|persistentVolumeClaim|secret)$/)]);
     }
   });
 });

@@ -17,7 +17,6 @@ let dir: string;
 let port: number;
 let sts: any;
 
-
 /** redis-cli with the password from the environment, as the probes run it. */
 function cli(...args: string[]): { status: number | null; out: string } {
   const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { env: { ...process.env, REDISCLI_AUTH: PASSWORD }, encoding: 'utf8' });
@@ -52,7 +51,7 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the probes\' exact commands pass with REDISCLI_AUTH, and fail without it', () => {
+test("the probes' exact commands pass with REDISCLI_AUTH, and fail without it", () => {
   const c = sts.spec.template.spec.containers.find((x: any) => x.name === 'redis');
   for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
     const [shell, flag, script] = probe.exec.command;

@@ -18,7 +18,7 @@ describe('Redis', () => {
     expect(conf).toMatch(/^dir \/data$/m);
   });
 
-  test('maxmemory with noeviction: Prefect\'s streams are never evicted', () => {
+  test("maxmemory with noeviction: Prefect's streams are never evicted", () => {
     expect(conf).toMatch(/^maxmemory 536870912$/m);
     expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
   });
@@ -42,13 +42,16 @@ describe('Redis', () => {
     expect(redis.readinessProbe.exec.command.join(' ')).toContain("grep -Eq 'PONG'");
   });
 
-  test('redis_exporter: pinned, port 9121 named metrics, watching Prefect\'s streams', () => {
+  test("redis_exporter: pinned, port 9121 named metrics, watching Prefect's streams", () => {
     expect(exporter.image).toMatch(/^docker\.io\/oliver006\/redis_exporter:v\d+\.\d+\.\d+$/);
     expect(exporter.ports).toEqual([{ name: 'metrics', containerPort: 9121, protocol: 'TCP' }]);
     expect(exporter.args).toContain('--check-streams=db0=events,db0=actions,db0=logs,db0=work-pool-worker-channel-snapshots');
     expect(envMap(exporter).REDIS_PASSWORD).toBe('secret:prefect-redis/password');
     const svc = one(objs, 'Service', 'prefect-redis');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['redis', 6379], ['metrics', 9121]]);
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['redis', 6379],
+      ['metrics', 9121],
+    ]);
     expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'redis', 'app.kubernetes.io/instance': 'prefect', 'app.kubernetes.io/component': 'redis' });
   });
 
@@ -64,7 +67,16 @@ describe('Redis', () => {
   });
 
   test('options', () => {
-    const o = synth({ redis: { inCluster: { maxmemory: '2Gi', resources: { limits: { memory: '4Gi' } }, storage: { size: '16Gi', storageClassName: 'ssd' }, passwordSecret: { name: 'r', key: 'k' } } } });
+    const o = synth({
+      redis: {
+        inCluster: {
+          maxmemory: '2Gi',
+          resources: { limits: { memory: '4Gi' } },
+          storage: { size: '16Gi', storageClassName: 'ssd' },
+          passwordSecret: { name: 'r', key: 'k' },
+        },
+      },
+    });
     expect(one(o, 'ConfigMap', 'prefect-redis-config').data['redis.conf']).toMatch(/^maxmemory 2147483648$/m);
     const s = one(o, 'StatefulSet', 'prefect-redis');
     expect(s.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'ssd', resources: { requests: { storage: '16Gi' } } });

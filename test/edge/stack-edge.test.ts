@@ -7,13 +7,20 @@ import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, synth } from
 
 const URL_ = 'https://prefect.example.com';
 const NG = 'nginx.ingress.kubernetes.io';
-const withEdge = (edge: PrefectStackProps['edge'], externalUrl = URL_, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({ ...MINIMAL, prefect: { externalUrl, authSecret: AUTH }, edge, ...extra });
+const withEdge = (edge: PrefectStackProps['edge'], externalUrl = URL_, extra: Partial<PrefectStackProps> = {}): PrefectStackProps => ({
+  ...MINIMAL,
+  prefect: { externalUrl, authSecret: AUTH },
+  edge,
+  ...extra,
+});
 const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
 
 /** The HTTPRoute schema from the Gateway API CRD (v1.6.1) in ../shared/crds. */
 function httpRouteValidator() {
   const crdFile = path.join(__dirname, '..', '..', '..', 'shared', 'crds', 'gateway.networking.k8s.io_httproutes.yaml');
-  const crd = parseAllDocuments(fs.readFileSync(crdFile, 'utf8')).map((d) => d.toJS()).find((d) => d?.kind === 'CustomResourceDefinition');
+  const crd = parseAllDocuments(fs.readFileSync(crdFile, 'utf8'))
+    .map((d) => d.toJS())
+    .find((d) => d?.kind === 'CustomResourceDefinition');
   const v1 = crd.spec.versions.find((v: any) => v.name === 'v1');
   return new Ajv({ strict: false, allErrors: true, logger: false }).compile(v1.schema.openAPIV3Schema);
 }
@@ -23,9 +30,17 @@ describe('StackEdge: Ingress-NGINX', () => {
     const ing = one(synth(withEdge({})), 'Ingress', 'prefect-prefect');
     expect(ing.spec.ingressClassName).toBe('nginx');
     expect(ing.metadata.annotations).toMatchObject({
-      [`${NG}/proxy-read-timeout`]: '3600', [`${NG}/proxy-send-timeout`]: '3600', [`${NG}/proxy-body-size`]: '16m', [`${NG}/load-balance`]: 'ewma',
+      [`${NG}/proxy-read-timeout`]: '3600',
+      [`${NG}/proxy-send-timeout`]: '3600',
+      [`${NG}/proxy-body-size`]: '16m',
+      [`${NG}/load-balance`]: 'ewma',
     });
-    expect(ing.spec.rules).toEqual([{ host: 'prefect.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'prefect-api', port: { number: 4200 } } } }] } }]);
+    expect(ing.spec.rules).toEqual([
+      {
+        host: 'prefect.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'prefect-api', port: { number: 4200 } } } }] },
+      },
+    ]);
     expect(ing.spec.tls).toBeUndefined();
     expect(ing.metadata.annotations![`${NG}/auth-type`]).toBeUndefined();
   });
@@ -47,21 +62,44 @@ describe('StackEdge: Ingress-NGINX', () => {
   });
 
   test('TLS from an existing Secret, basic auth and an allow-list', () => {
-    const ing = one(synth(withEdge({ tls: { secretName: 'prefect-tls' }, ingressNginx: { className: 'public', basicAuthSecret: 'prefect-htpasswd', allowSourceRanges: ['10.0.0.0/8', '192.0.2.0/24'] } })), 'Ingress', 'prefect-prefect');
+    const ing = one(
+      synth(
+        withEdge({
+          tls: { secretName: 'prefect-tls' },
+          ingressNginx: { className: 'public', basicAuthSecret: 'prefect-htpasswd', allowSourceRanges: ['10.0.0.0/8', '192.0.2.0/24'] },
+        }),
+      ),
+      'Ingress',
+      'prefect-prefect',
+    );
     expect(ing.spec.ingressClassName).toBe('public');
     expect(ing.spec.tls).toEqual([{ hosts: ['prefect.example.com'], secretName: 'prefect-tls' }]);
-    expect(ing.metadata.annotations).toMatchObject({ [`${NG}/auth-type`]: 'basic', [`${NG}/auth-secret`]: 'prefect-htpasswd', [`${NG}/whitelist-source-range`]: '10.0.0.0/8,192.0.2.0/24' });
+    expect(ing.metadata.annotations).toMatchObject({
+      [`${NG}/auth-type`]: 'basic',
+      [`${NG}/auth-secret`]: 'prefect-htpasswd',
+      [`${NG}/whitelist-source-range`]: '10.0.0.0/8,192.0.2.0/24',
+    });
   });
 
   test('cert-manager: the issuer annotation once per host, one Secret per host', () => {
-    const objs = synth(withEdge({ tls: { certManager: { clusterIssuer: 'letsencrypt' } } }, 'https://prefect.example.com/p', {
-      admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com' } }, redisUi: { httpAuth: { user: 'u', passwordSecret: { name: 's', key: 'k' } }, expose: { path: '/redis' } } },
-    }));
+    const objs = synth(
+      withEdge({ tls: { certManager: { clusterIssuer: 'letsencrypt' } } }, 'https://prefect.example.com/p', {
+        admin: {
+          pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com' } },
+          redisUi: { httpAuth: { user: 'u', passwordSecret: { name: 's', key: 'k' } }, expose: { path: '/redis' } },
+        },
+      }),
+    );
     const ings = objs.filter((o) => o.kind === 'Ingress');
     const annotated = ings.filter((i) => i.metadata.annotations!['cert-manager.io/cluster-issuer'] === 'letsencrypt').map((i) => i.metadata.name);
     expect(annotated.sort()).toEqual(['prefect-pgadmin', 'prefect-prefect']);
     const secretOf = Object.fromEntries(ings.map((i) => [i.metadata.name, i.spec.tls[0].secretName]));
-    expect(secretOf).toEqual({ 'prefect-prefect': 'prefect-prefect-tls', 'prefect-prefect-api': 'prefect-prefect-tls', 'prefect-pgadmin': 'prefect-pgadmin-tls', 'prefect-redis-ui': 'prefect-prefect-tls' });
+    expect(secretOf).toEqual({
+      'prefect-prefect': 'prefect-prefect-tls',
+      'prefect-prefect-api': 'prefect-prefect-tls',
+      'prefect-pgadmin': 'prefect-pgadmin-tls',
+      'prefect-redis-ui': 'prefect-prefect-tls',
+    });
   });
 });
 
@@ -88,11 +126,19 @@ describe('StackEdge: Gateway API', () => {
   });
 
   test('auth through an implementation-specific filter', () => {
-    const objs = synth(withEdge({ ...gw, gateway: { ...gw.gateway, authFilter: { group: 'traefik.io', kind: 'Middleware', name: 'prefect-auth' } } }, URL_, {
-      admin: { redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com', authFilter: { group: 'traefik.io', kind: 'Middleware', name: 'admin-auth' } } } },
-    }));
-    expect(one(objs, 'HTTPRoute', 'prefect-prefect').spec.rules[0].filters).toEqual([{ type: 'ExtensionRef', extensionRef: { group: 'traefik.io', kind: 'Middleware', name: 'prefect-auth' } }]);
-    expect(one(objs, 'HTTPRoute', 'prefect-redis-ui').spec.rules[0].filters).toEqual([{ type: 'ExtensionRef', extensionRef: { group: 'traefik.io', kind: 'Middleware', name: 'admin-auth' } }]);
+    const objs = synth(
+      withEdge({ ...gw, gateway: { ...gw.gateway, authFilter: { group: 'traefik.io', kind: 'Middleware', name: 'prefect-auth' } } }, URL_, {
+        admin: {
+          redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com', authFilter: { group: 'traefik.io', kind: 'Middleware', name: 'admin-auth' } } },
+        },
+      }),
+    );
+    expect(one(objs, 'HTTPRoute', 'prefect-prefect').spec.rules[0].filters).toEqual([
+      { type: 'ExtensionRef', extensionRef: { group: 'traefik.io', kind: 'Middleware', name: 'prefect-auth' } },
+    ]);
+    expect(one(objs, 'HTTPRoute', 'prefect-redis-ui').spec.rules[0].filters).toEqual([
+      { type: 'ExtensionRef', extensionRef: { group: 'traefik.io', kind: 'Middleware', name: 'admin-auth' } },
+    ]);
   });
 });
 
@@ -100,8 +146,16 @@ describe('StackEdge: bad input', () => {
   test('a host that is not a DNS name', () => {
     expectConfigError(() => synth(withEdge({}, 'https://10.1.2.3')), 'prefect.externalUrl', /IP address/);
     expectConfigError(() => synth(withEdge({}, 'https://prefect.example.com:8443')), 'prefect.externalUrl', /port/);
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pg_admin.example.com' } } } })), 'admin.pgadmin.expose.host', /DNS host name/);
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'localhost' } } } })), 'admin.pgadmin.expose.host', /DNS host name/);
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pg_admin.example.com' } } } })),
+      'admin.pgadmin.expose.host',
+      /DNS host name/,
+    );
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'localhost' } } } })),
+      'admin.pgadmin.expose.host',
+      /DNS host name/,
+    );
   });
 
   test('a TLS secret without a host', () => {
@@ -113,19 +167,40 @@ describe('StackEdge: bad input', () => {
 
   test('an ingress class and a gateway both chosen', () => {
     expectConfigError(() => synth(withEdge({ ingressNginx: { className: 'nginx' }, gateway: { name: 'public' } })), 'edge.gateway', /choose one front door/);
-    expectConfigError(() => synth(withEdge({ type: 'gateway-api', ingressNginx: { className: 'nginx' }, gateway: { name: 'public' } })), 'edge.ingressNginx', /choose one front door/);
+    expectConfigError(
+      () => synth(withEdge({ type: 'gateway-api', ingressNginx: { className: 'nginx' }, gateway: { name: 'public' } })),
+      'edge.ingressNginx',
+      /choose one front door/,
+    );
     expectConfigError(() => synth(withEdge({ type: 'gateway-api' })), 'edge.gateway', /missing/);
     expectConfigError(() => synth(withEdge({ type: 'gateway-api', gateway: { name: 'g' }, tls: { secretName: 'x' } })), 'edge.tls', /Gateway listener/);
   });
 
   test('an allow-list entry that is not a CIDR', () => {
     expectConfigError(() => synth(withEdge({ ingressNginx: { allowSourceRanges: ['10.0.0.1'] } })), 'edge.ingressNginx.allowSourceRanges[0]', /CIDR/);
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', allowSourceRanges: ['office'] } } } })), 'admin.pgadmin.expose.allowSourceRanges[0]', /CIDR/);
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', allowSourceRanges: ['office'] } } } })),
+      'admin.pgadmin.expose.allowSourceRanges[0]',
+      /CIDR/,
+    );
   });
 
   test('admin UIs exposed without auth unless explicitly confirmed', () => {
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { redisUi: { expose: { host: 'redis.example.com' } } } })), 'admin.redisUi.expose', /without authentication.*allowUnauthenticated/);
-    expectConfigError(() => synth(withEdge({ type: 'gateway-api', gateway: { name: 'g' } }, URL_, { admin: { redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com' } } } })), 'admin.redisUi.expose', /authFilter/);
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { redisUi: { expose: { host: 'redis.example.com' } } } })),
+      'admin.redisUi.expose',
+      /without authentication.*allowUnauthenticated/,
+    );
+    expectConfigError(
+      () =>
+        synth(
+          withEdge({ type: 'gateway-api', gateway: { name: 'g' } }, URL_, {
+            admin: { redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com' } } },
+          }),
+        ),
+      'admin.redisUi.expose',
+      /authFilter/,
+    );
     // Confirmed, or with auth at the edge or in the UI: accepted.
     for (const redisUi of [
       { expose: { host: 'redis.example.com', allowUnauthenticated: true } },
@@ -134,25 +209,61 @@ describe('StackEdge: bad input', () => {
     ]) {
       expect(one(synth(withEdge({}, URL_, { admin: { redisUi } })), 'Ingress', 'prefect-redis-ui').spec.rules[0].host).toBe('redis.example.com');
     }
-    const basic = one(synth(withEdge({}, URL_, { admin: { redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com', basicAuthSecret: 'admin-htpasswd' } } } })), 'Ingress', 'prefect-redis-ui');
+    const basic = one(
+      synth(withEdge({}, URL_, { admin: { redisUi: { kind: 'redisinsight', expose: { host: 'redis.example.com', basicAuthSecret: 'admin-htpasswd' } } } })),
+      'Ingress',
+      'prefect-redis-ui',
+    );
     expect(basic.metadata.annotations).toMatchObject({ [`${NG}/auth-type`]: 'basic', [`${NG}/auth-secret`]: 'admin-htpasswd' });
   });
 
   test('other edge mistakes', () => {
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: {
-      pgadmin: { ...PGADMIN, expose: { host: 'admin.example.com' } },
-      redisUi: { httpAuth: { user: 'u', passwordSecret: { name: 's', key: 'k' } }, expose: { host: 'admin.example.com' } },
-    } })), 'admin.redisUi.expose', /which admin\.pgadmin\.expose serves too/);
+    expectConfigError(
+      () =>
+        synth(
+          withEdge({}, URL_, {
+            admin: {
+              pgadmin: { ...PGADMIN, expose: { host: 'admin.example.com' } },
+              redisUi: { httpAuth: { user: 'u', passwordSecret: { name: 's', key: 'k' } }, expose: { host: 'admin.example.com' } },
+            },
+          }),
+        ),
+      'admin.redisUi.expose',
+      /which admin\.pgadmin\.expose serves too/,
+    );
     expectConfigError(() => synth({ ...MINIMAL, edge: { type: 'ingress-nginx' } }), 'prefect.externalUrl', /missing/);
     expectConfigError(() => synth(withEdge({ ingressNginx: { loadBalance: 'least_conn' as any } })), 'edge.ingressNginx.loadBalance', /least_conn/);
     expectConfigError(() => synth(withEdge({ ingressNginx: { maxBodySize: '16MB' } })), 'edge.ingressNginx.maxBodySize');
     expectConfigError(() => synth(withEdge({ timeoutSeconds: 5 })), 'edge.timeoutSeconds');
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: {} } } })), 'admin.pgadmin.expose', /take over the Prefect host/);
-    expectConfigError(() => synth(withEdge({}, 'https://example.com/prefect', { admin: { pgadmin: { ...PGADMIN, expose: { path: '/prefect/api/x' } } } })), 'admin.pgadmin.expose.path', /collides/);
-    expectConfigError(() => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', path: 'pgadmin/' } } } })), 'admin.pgadmin.expose.path', /path prefix/);
-    expectConfigError(() => synth({ ...MINIMAL, admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com' } } } }), 'admin.pgadmin.expose', /edge.type is none/);
-    expectConfigError(() => synth(withEdge({ type: 'gateway-api', gateway: { name: 'g' } }, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', basicAuthSecret: 'x' } } } })), 'admin.pgadmin.expose.basicAuthSecret', /no standard basic auth/);
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: {} } } })),
+      'admin.pgadmin.expose',
+      /take over the Prefect host/,
+    );
+    expectConfigError(
+      () => synth(withEdge({}, 'https://example.com/prefect', { admin: { pgadmin: { ...PGADMIN, expose: { path: '/prefect/api/x' } } } })),
+      'admin.pgadmin.expose.path',
+      /collides/,
+    );
+    expectConfigError(
+      () => synth(withEdge({}, URL_, { admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', path: 'pgadmin/' } } } })),
+      'admin.pgadmin.expose.path',
+      /path prefix/,
+    );
+    expectConfigError(
+      () => synth({ ...MINIMAL, admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com' } } } }),
+      'admin.pgadmin.expose',
+      /edge.type is none/,
+    );
+    expectConfigError(
+      () =>
+        synth(
+          withEdge({ type: 'gateway-api', gateway: { name: 'g' } }, URL_, {
+            admin: { pgadmin: { ...PGADMIN, expose: { host: 'pgadmin.example.com', basicAuthSecret: 'x' } } },
+          }),
+        ),
+      'admin.pgadmin.expose.basicAuthSecret',
+      /no standard basic auth/,
+    );
   });
 });
-
-

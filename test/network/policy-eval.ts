@@ -11,8 +11,7 @@ import { Obj, podTemplates } from '../util';
 
 /** Something that sends or receives: a pod (in the stack's namespace or elsewhere) or a set of addresses. */
 export type Endpoint =
-  | { kind: 'pod'; name: string; labels: Labels; namespaceLabels: Labels; inStack: boolean }
-  | { kind: 'cidr'; name: string; cidrs: string[]; except?: string[] };
+  { kind: 'pod'; name: string; labels: Labels; namespaceLabels: Labels; inStack: boolean } | { kind: 'cidr'; name: string; cidrs: string[]; except?: string[] };
 
 function selects(selector: any, labels: Labels): boolean {
   if (!selector) return true;
@@ -22,7 +21,8 @@ function selects(selector: any, labels: Labels): boolean {
 
 function peerMatches(peer: any, e: Endpoint, policyNamespace: Labels): boolean {
   // Address sets are compared as written (block and exceptions), like the table writes them.
-  if (peer.ipBlock) return e.kind === 'cidr' && e.cidrs.includes(peer.ipBlock.cidr) && sameSet(relevant(peer.ipBlock.cidr, e.except), peer.ipBlock.except ?? []);
+  if (peer.ipBlock)
+    return e.kind === 'cidr' && e.cidrs.includes(peer.ipBlock.cidr) && sameSet(relevant(peer.ipBlock.cidr, e.except), peer.ipBlock.except ?? []);
   if (e.kind !== 'pod') return false;
   if (peer.namespaceSelector) return selects(peer.namespaceSelector, e.namespaceLabels) && selects(peer.podSelector, e.labels);
   // podSelector alone: pods of the policy's own namespace.
@@ -35,22 +35,29 @@ const relevant = (cidr: string, except: string[] = []) => except.filter((x) => x
 
 function portMatches(rulePorts: any[] | undefined, port: FlowPort): boolean {
   if (!rulePorts || rulePorts.length === 0) return true;
-  return rulePorts.some((p) => (p.protocol ?? 'TCP') === port.protocol && (p.port === undefined || p.port === port.port
-    || (p.endPort !== undefined && port.port >= p.port && port.port <= p.endPort)));
+  return rulePorts.some(
+    (p) =>
+      (p.protocol ?? 'TCP') === port.protocol &&
+      (p.port === undefined || p.port === port.port || (p.endPort !== undefined && port.port >= p.port && port.port <= p.endPort)),
+  );
 }
 
 export class PolicyEvaluator {
-  constructor(private readonly policies: Obj[], private readonly namespaceLabels: Labels) {}
+  constructor(
+    private readonly policies: Obj[],
+    private readonly namespaceLabels: Labels,
+  ) {}
 
   private direction(pod: Endpoint & { kind: 'pod' }, type: 'Ingress' | 'Egress', other: Endpoint, port: FlowPort): boolean {
-    const selecting = this.policies.filter((p) => selects(p.spec.podSelector, pod.labels)
-      && (p.spec.policyTypes ?? ['Ingress']).includes(type));
+    const selecting = this.policies.filter((p) => selects(p.spec.podSelector, pod.labels) && (p.spec.policyTypes ?? ['Ingress']).includes(type));
     if (selecting.length === 0) return true; // not isolated
-    return selecting.some((p) => ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
-      const peers = type === 'Ingress' ? rule.from : rule.to;
-      const peerOk = !peers || peers.length === 0 || peers.some((peer: any) => peerMatches(peer, other, this.namespaceLabels));
-      return peerOk && portMatches(rule.ports, port);
-    }));
+    return selecting.some((p) =>
+      ((type === 'Ingress' ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
+        const peers = type === 'Ingress' ? rule.from : rule.to;
+        const peerOk = !peers || peers.length === 0 || peers.some((peer: any) => peerMatches(peer, other, this.namespaceLabels));
+        return peerOk && portMatches(rule.ports, port);
+      }),
+    );
   }
 
   /** Whether `from` may open a connection to `to` on `port`. */
@@ -79,7 +86,11 @@ export function outsideEndpoints(policies: Obj[]): Endpoint[] {
     for (const rule of [...(p.spec.ingress ?? []).map((r: any) => r.from), ...(p.spec.egress ?? []).map((r: any) => r.to)]) {
       const blocks = (rule ?? []).filter((peer: any) => peer.ipBlock);
       if (blocks.length) {
-        const peer: FlowPeer = { kind: 'cidr', cidrs: blocks.map((b: any) => b.ipBlock.cidr), except: [...new Set<string>(blocks.flatMap((b: any) => b.ipBlock.except ?? []))] };
+        const peer: FlowPeer = {
+          kind: 'cidr',
+          cidrs: blocks.map((b: any) => b.ipBlock.cidr),
+          except: [...new Set<string>(blocks.flatMap((b: any) => b.ipBlock.except ?? []))],
+        };
         found.set(describePeer(peer), { kind: 'cidr', name: describePeer(peer), cidrs: peer.cidrs!, except: peer.except });
       }
       for (const peer of (rule ?? []).filter((x: any) => x.namespaceSelector)) {
@@ -141,8 +152,10 @@ export function derivedRows(objs: Obj[], namespace: string): Array<{ from: strin
       if (everyPod) add('every pod of the stack', label(to), port);
     }
   }
-  return [...allowed.entries()].map(([k, p]) => {
-    const [from, to] = k.split('\u0000');
-    return { from, to, ports: describePorts(p) };
-  }).sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
+  return [...allowed.entries()]
+    .map(([k, p]) => {
+      const [from, to] = k.split('\u0000');
+      return { from, to, ports: describePorts(p) };
+    })
+    .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 }

@@ -26,18 +26,42 @@ function inClusterData() {
     namespace: 'test',
     prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH },
     admin: WITH_UIS.admin,
-    database: { inCluster: { backups: { s3: { bucket: 'backups', endpoint: 'https://s3.example.com', cidrs: ['198.51.100.0/24'], accessKeyIdSecret: { name: 's3', key: 'id' }, secretAccessKeySecret: { name: 's3', key: 'key' } } } } },
+    database: {
+      inCluster: {
+        backups: {
+          s3: {
+            bucket: 'backups',
+            endpoint: 'https://s3.example.com',
+            cidrs: ['198.51.100.0/24'],
+            accessKeyIdSecret: { name: 's3', key: 'id' },
+            secretAccessKeySecret: { name: 's3', key: 'key' },
+          },
+        },
+      },
+    },
   });
   const objs = Testing.synth(stack) as Obj[];
   const policies = policiesOf(objs);
   const nsLabels = namespaceNamed('test');
   const byName = Object.fromEntries(stackPods(objs, nsLabels).map((x) => [x.name, x]));
   const pods = {
-    api: byName.api, background: byName['background-services'], migrate: byName.migrate, postgres: byName.postgres, redis: byName.redis,
-    pgadmin: byName.pgadmin, redisUi: byName['redis-ui'], backup: byName['postgres-backup'],
+    api: byName.api,
+    background: byName['background-services'],
+    migrate: byName.migrate,
+    postgres: byName.postgres,
+    redis: byName.redis,
+    pgadmin: byName.pgadmin,
+    redisUi: byName['redis-ui'],
+    backup: byName['postgres-backup'],
   };
   for (const [k, v] of Object.entries(pods)) if (!v) throw new Error(`no pod ${k} in the stack`);
-  const outside = (name: string, ns: string, labels: Record<string, string> = {}): Endpoint => ({ kind: 'pod', name, labels, namespaceLabels: namespaceNamed(ns), inStack: false });
+  const outside = (name: string, ns: string, labels: Record<string, string> = {}): Endpoint => ({
+    kind: 'pod',
+    name,
+    labels,
+    namespaceLabels: namespaceNamed(ns),
+    inStack: false,
+  });
   return { flows: stack.flows, objs, policies, ev: new PolicyEvaluator(policies, nsLabels), pods, outside };
 }
 
@@ -112,9 +136,13 @@ describe('StackNetworkPolicies', () => {
     for (const name of ['api', 'postgres', 'redis', 'pgadmin', 'redis-ui']) expect(pods[name]).toBeDefined();
     const edge: Endpoint = { kind: 'pod', name: 'edge', labels: {}, namespaceLabels: namespaceNamed('ingress-nginx'), inStack: false };
     const forbidden: Array<[Endpoint, Endpoint, number]> = [
-      [pods['redis-ui'], pods.postgres, 5432], [pods.pgadmin, pods.redis, 6379],
-      [pods.pgadmin, pods.api, 4200], [pods['redis-ui'], pods.api, 4200],
-      [edge, pods.postgres, 5432], [edge, pods.redis, 6379], [pods.migrate, pods.redis, 6379],
+      [pods['redis-ui'], pods.postgres, 5432],
+      [pods.pgadmin, pods.redis, 6379],
+      [pods.pgadmin, pods.api, 4200],
+      [pods['redis-ui'], pods.api, 4200],
+      [edge, pods.postgres, 5432],
+      [edge, pods.redis, 6379],
+      [pods.migrate, pods.redis, 6379],
     ];
     for (const [from, to, port] of forbidden) expect([from.name, to.name, ev.allowed(from, to, tcp(port))]).toEqual([from.name, to.name, false]);
     expect(ev.allowed(pods.pgadmin, pods.postgres, tcp(5432))).toBe(true);
@@ -122,7 +150,10 @@ describe('StackNetworkPolicies', () => {
   });
 
   test('workers and Internet egress are opt-in and reach only what they are for', () => {
-    const stack = new PrefectStack(Testing.app(), 'test', { ...WITH_UIS, networkPolicies: { ...WITH_UIS.networkPolicies, internetEgress: { cidrs: ['0.0.0.0/0'] } } });
+    const stack = new PrefectStack(Testing.app(), 'test', {
+      ...WITH_UIS,
+      networkPolicies: { ...WITH_UIS.networkPolicies, internetEgress: { cidrs: ['0.0.0.0/0'] } },
+    });
     const objs = Testing.synth(stack) as Obj[];
     const ev = new PolicyEvaluator(policiesOf(objs), namespaceNamed('prefect'));
     const pods = Object.fromEntries(stackPods(objs, namespaceNamed('prefect')).map((p) => [p.name, p]));
@@ -142,7 +173,11 @@ describe('StackNetworkPolicies', () => {
   });
 
   test('the edge namespace follows the front door', () => {
-    const gw = synth({ ...MINIMAL, prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH }, edge: { type: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' } } });
+    const gw = synth({
+      ...MINIMAL,
+      prefect: { externalUrl: 'https://prefect.example.com', authSecret: AUTH },
+      edge: { type: 'gateway-api', gateway: { name: 'public', namespace: 'gateways' } },
+    });
     const api = policiesOf(gw).find((p) => p.metadata.name === 'prefect-allow-api')!;
     expect(api.spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } } }]);
     const none = policiesOf(synth(MINIMAL)).find((p) => p.metadata.name === 'prefect-allow-api')!;
@@ -151,10 +186,16 @@ describe('StackNetworkPolicies', () => {
 
   test('DNS egress goes to the port the DNS pods listen on (networkPolicies.dnsPorts), 53 by default', () => {
     const dnsRule = (objs: Obj[]) => policiesOf(objs).find((p) => p.metadata.name === 'prefect-allow-all-pods')!.spec.egress[0];
-    expect(dnsRule(synth(MINIMAL)).ports).toEqual([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+    expect(dnsRule(synth(MINIMAL)).ports).toEqual([
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ]);
     // A NetworkPolicy sees the pod's port after the Service's DNAT: OpenShift's DNS pods listen on 5353.
     const objs = synth({ ...MINIMAL, networkPolicies: { dnsPorts: [5353] } });
-    expect(dnsRule(objs).ports).toEqual([{ port: 5353, protocol: 'UDP' }, { port: 5353, protocol: 'TCP' }]);
+    expect(dnsRule(objs).ports).toEqual([
+      { port: 5353, protocol: 'UDP' },
+      { port: 5353, protocol: 'TCP' },
+    ]);
     const ev = new PolicyEvaluator(policiesOf(objs), namespaceNamed('prefect'));
     const api = stackPods(objs, namespaceNamed('prefect')).find((p) => p.name === 'api')!;
     const dns: Endpoint = { kind: 'pod', name: 'dns', labels: { 'k8s-app': 'kube-dns' }, namespaceLabels: namespaceNamed('kube-system'), inStack: false };
@@ -165,12 +206,31 @@ describe('StackNetworkPolicies', () => {
   test('bad input', () => {
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { dnsPorts: [] } }), 'networkPolicies.dnsPorts', /empty/);
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { dnsPorts: [70000] } }), 'networkPolicies.dnsPorts[0]');
-    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['10.0.0.0'] } } }), 'networkPolicies.internetEgress.cidrs[0]', /CIDR/);
+    expectConfigError(
+      () => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['10.0.0.0'] } } }),
+      'networkPolicies.internetEgress.cidrs[0]',
+      /CIDR/,
+    );
     expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: [] } } }), 'networkPolicies.internetEgress.cidrs', /empty/);
-    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { externalDatabaseCidrs: ['db.example.com'] } }), 'networkPolicies.externalDatabaseCidrs[0]', /CIDR/);
-    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { prometheusFrom: { namespaceLabels: {} } } }), 'networkPolicies.prometheusFrom.namespaceLabels', /labels/);
-    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { workersFrom: [{ namespaceLabels: { 'bad key!': 'x' } }] } }), 'networkPolicies.workersFrom[0].namespaceLabels', /label key/);
-    expectConfigError(() => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['0.0.0.0/0'], ports: [0] } } }), 'networkPolicies.internetEgress.ports[0]');
+    expectConfigError(
+      () => synth({ ...MINIMAL, networkPolicies: { externalDatabaseCidrs: ['db.example.com'] } }),
+      'networkPolicies.externalDatabaseCidrs[0]',
+      /CIDR/,
+    );
+    expectConfigError(
+      () => synth({ ...MINIMAL, networkPolicies: { prometheusFrom: { namespaceLabels: {} } } }),
+      'networkPolicies.prometheusFrom.namespaceLabels',
+      /labels/,
+    );
+    expectConfigError(
+      () => synth({ ...MINIMAL, networkPolicies: { workersFrom: [{ namespaceLabels: { 'bad key!': 'x' } }] } }),
+      'networkPolicies.workersFrom[0].namespaceLabels',
+      /label key/,
+    );
+    expectConfigError(
+      () => synth({ ...MINIMAL, networkPolicies: { internetEgress: { cidrs: ['0.0.0.0/0'], ports: [0] } } }),
+      'networkPolicies.internetEgress.ports[0]',
+    );
   });
 
   test("the flow table of docs/architecture.md is the one the example configuration's policies allow", () => {
@@ -182,8 +242,16 @@ describe('StackNetworkPolicies', () => {
     const derived = derivedRows(objs, stack.namespace!).map((r) => `${r.from} | ${r.to} | ${r.ports}`);
     expect(flowRows(stack.flows).map((r) => `${r.from} | ${r.to} | ${r.ports}`)).toEqual(derived);
     if (!m) throw new Error(`docs/architecture.md has no <!-- flows:start --> / <!-- flows:end --> markers; the table is:\n${generated}`);
-    const rows = m[1].split('\n').map((l) => l.trim()).filter((l) => l.startsWith('|') && !/^\|\s*(From|---)/.test(l))
-      .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+    const rows = m[1]
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('|') && !/^\|\s*(From|---)/.test(l))
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     for (const r of rows) expect(r[3]).toBeTruthy(); // every flow says why
     const documented = rows.map((r) => `${r[0]} | ${r[1]} | ${r[2]}`);
     if (JSON.stringify(documented) !== JSON.stringify(derived)) {

@@ -25,7 +25,9 @@ const PLUGINS: Record<string, { file: string; fieldConfig: boolean }> = {
 
 const PRELUDE = `
 import type { Dashboard } from '@grafana/schema';
-${Object.entries(PLUGINS).map(([p, { file }]) => `import type * as ${p} from '@grafana/schema/dist/esm/raw/composable/${p}/panelcfg/x/${file}_types.gen';`).join('\n')}
+${Object.entries(PLUGINS)
+  .map(([p, { file }]) => `import type * as ${p} from '@grafana/schema/dist/esm/raw/composable/${p}/panelcfg/x/${file}_types.gen';`)
+  .join('\n')}
 import type { dataquery } from '@grafana/grafana-foundation-sdk/prometheus';
 /** The JSON form of a schema type: string enums as their values, everything else as is (optionality kept). */
 type Json<T> = T extends string ? (string extends T ? string : \`\${T}\`) : T extends number | boolean | null | undefined ? T
@@ -51,8 +53,11 @@ function source(dashboards: Array<{ name: string; json: any }>): string {
       }
       out.push(`export const ${id}Options: JsonPartial<${p.type}.Options> = ${JSON.stringify(p.options ?? {})};`);
       // A plugin without custom field config (stat) takes none.
-      out.push(plugin.fieldConfig ? `export const ${id}Custom: JsonPartial<${p.type}.FieldConfig> = ${JSON.stringify(p.fieldConfig?.defaults?.custom ?? {})};`
-        : `export const ${id}Custom: undefined = ${JSON.stringify(p.fieldConfig?.defaults?.custom)};`);
+      out.push(
+        plugin.fieldConfig
+          ? `export const ${id}Custom: JsonPartial<${p.type}.FieldConfig> = ${JSON.stringify(p.fieldConfig?.defaults?.custom ?? {})};`
+          : `export const ${id}Custom: undefined = ${JSON.stringify(p.fieldConfig?.defaults?.custom)};`,
+      );
       out.push(`export const ${id}Targets: PromQuery[] = ${JSON.stringify(p.targets ?? [])};`);
     }
   });
@@ -61,10 +66,16 @@ function source(dashboards: Array<{ name: string; json: any }>): string {
 
 /** Type-checks the source; returns the compiler's messages with the line of the source they point at. */
 function check(src: string): string[] {
-  const file = path.join(__dirname, 'tools', '__dashboards__.ts');   // inside tools/: its node_modules resolve
+  const file = path.join(__dirname, 'tools', '__dashboards__.ts'); // inside tools/: its node_modules resolve
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [], lib: ['lib.es2022.d.ts'],
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    skipLibCheck: true,
+    types: [],
+    lib: ['lib.es2022.d.ts'],
   };
   const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);
@@ -84,7 +95,8 @@ function check(src: string): string[] {
 }
 
 function dashboardsOf(objs: Obj[]): Array<{ name: string; json: any }> {
-  return objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard)
+  return objs
+    .filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard)
     .map((o) => ({ name: o.metadata.name, json: JSON.parse(Object.values(o.data as Record<string, string>)[0]) }));
 }
 
@@ -95,27 +107,61 @@ describe("dashboards against Grafana's published schema", () => {
   // Every dashboard the stack can emit: exporter, ingress panels, database growth, backups.
   const dashboards = dashboardsOf(synthFull(FULL));
 
-  withSchema('every dashboard, panel option set and Prometheus query type-checks', () => {
-    expect(HAVE).toBe(true);
-    expect(dashboards.map((d) => d.name).sort()).toEqual(['prefect-dashboard-backups', 'prefect-dashboard-flow-runs', 'prefect-dashboard-overview', 'prefect-dashboard-postgres', 'prefect-dashboard-redis']);
-    expect(check(source(dashboards))).toEqual([]);
-  }, 60_000);
+  withSchema(
+    'every dashboard, panel option set and Prometheus query type-checks',
+    () => {
+      expect(HAVE).toBe(true);
+      expect(dashboards.map((d) => d.name).sort()).toEqual([
+        'prefect-dashboard-backups',
+        'prefect-dashboard-flow-runs',
+        'prefect-dashboard-overview',
+        'prefect-dashboard-postgres',
+        'prefect-dashboard-redis',
+      ]);
+      expect(check(source(dashboards))).toEqual([]);
+    },
+    60_000,
+  );
 
-  withSchema('negative controls: a wrong field type, an unknown panel option and a wrong enum value are errors', () => {
-    const base = dashboards.find((d) => d.name === 'prefect-dashboard-overview')!.json;
-    const panel = base.panels.findIndex((p: any) => p.type === 'timeseries');
-    const variants: Array<[string, (d: any) => void]> = [
-      ['schemaVersion as a string', (d) => { d.schemaVersion = '39'; }],
-      ['an unknown legend option', (d) => { d.panels[panel].options.legend.position = 'bottom'; }],
-      ['a wrong legend display mode', (d) => { d.panels[panel].options.legend.displayMode = 'lists'; }],
-      ['a query without expr', (d) => { delete d.panels[panel].targets[0].expr; }],
-    ];
-    const baseErrors = check(source([{ name: 'base', json: base }])).length;
-    for (const [what, change] of variants) {
-      const d = JSON.parse(JSON.stringify(base));
-      change(d);
-      const errors = check(source([{ name: what, json: d }]));
-      expect({ what, newErrors: errors.length > baseErrors }).toEqual({ what, newErrors: true });
-    }
-  }, 120_000);
+  withSchema(
+    'negative controls: a wrong field type, an unknown panel option and a wrong enum value are errors',
+    () => {
+      const base = dashboards.find((d) => d.name === 'prefect-dashboard-overview')!.json;
+      const panel = base.panels.findIndex((p: any) => p.type === 'timeseries');
+      const variants: Array<[string, (d: any) => void]> = [
+        [
+          'schemaVersion as a string',
+          (d) => {
+            d.schemaVersion = '39';
+          },
+        ],
+        [
+          'an unknown legend option',
+          (d) => {
+            d.panels[panel].options.legend.position = 'bottom';
+          },
+        ],
+        [
+          'a wrong legend display mode',
+          (d) => {
+            d.panels[panel].options.legend.displayMode = 'lists';
+          },
+        ],
+        [
+          'a query without expr',
+          (d) => {
+            delete d.panels[panel].targets[0].expr;
+          },
+        ],
+      ];
+      const baseErrors = check(source([{ name: 'base', json: base }])).length;
+      for (const [what, change] of variants) {
+        const d = JSON.parse(JSON.stringify(base));
+        change(d);
+        const errors = check(source([{ name: what, json: d }]));
+        expect({ what, newErrors: errors.length > baseErrors }).toEqual({ what, newErrors: true });
+      }
+    },
+    120_000,
+  );
 });

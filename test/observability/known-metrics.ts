@@ -19,14 +19,15 @@ export const KNOWN_METRICS: MetricSource[] = [
   },
   {
     producer: 'postgres_exporter v0.18.1 (quay.io/prometheuscommunity/postgres-exporter, the data tier sidecar)',
-    source: 'prometheus-community/postgres_exporter: cmd/postgres_exporter (pg_up); collector/pg_stat_activity.go (pg_stat_activity_count); '
-      + 'collector/pg_setting.go (pg_settings_<name> for every numeric pg_settings row: max_connections, superuser_reserved_connections, '
-      + 'reserved_connections on PostgreSQL 16+); collector/pg_stat_database.go (pg_stat_database_xact_commit, _xact_rollback); '
-      + 'collector/pg_database.go (pg_database_size_bytes{datname}, every database of the server, collector `database` on by default); '
-      + 'collector/pg_stat_user_tables.go (pg_stat_user_tables_table_size_bytes = pg_table_size, _index_size_bytes = pg_indexes_size, '
-      + '_n_dead_tup, labels datname/schemaname/relname, collector `stat_user_tables` on by default; only the tables of the database '
-      + 'the exporter connects to, hence DATA_SOURCE_URI …/<Prefect database>; the two sizes come from PR #1149, '
-      + 'CHANGELOG 0.18.0)',
+    source:
+      'prometheus-community/postgres_exporter: cmd/postgres_exporter (pg_up); collector/pg_stat_activity.go (pg_stat_activity_count); ' +
+      'collector/pg_setting.go (pg_settings_<name> for every numeric pg_settings row: max_connections, superuser_reserved_connections, ' +
+      'reserved_connections on PostgreSQL 16+); collector/pg_stat_database.go (pg_stat_database_xact_commit, _xact_rollback); ' +
+      'collector/pg_database.go (pg_database_size_bytes{datname}, every database of the server, collector `database` on by default); ' +
+      'collector/pg_stat_user_tables.go (pg_stat_user_tables_table_size_bytes = pg_table_size, _index_size_bytes = pg_indexes_size, ' +
+      '_n_dead_tup, labels datname/schemaname/relname, collector `stat_user_tables` on by default; only the tables of the database ' +
+      'the exporter connects to, hence DATA_SOURCE_URI …/<Prefect database>; the two sizes come from PR #1149, ' +
+      'CHANGELOG 0.18.0)',
     metrics: [
       'pg_up',
       'pg_stat_activity_count',
@@ -43,9 +44,10 @@ export const KNOWN_METRICS: MetricSource[] = [
   },
   {
     producer: 'redis_exporter v1.80.0 (oliver006/redis_exporter, the data tier sidecar, run with --check-streams)',
-    source: 'oliver006/redis_exporter: exporter/exporter.go metricMapGauges/metricMapCounters (redis_up, memory_used_bytes ← used_memory, '
-      + 'memory_max_bytes ← maxmemory, connected_clients, rejected_connections_total, commands_processed_total, config_maxclients); '
-      + 'exporter/streams.go (stream_length, stream_group_lag, stream_group_messages_pending)',
+    source:
+      'oliver006/redis_exporter: exporter/exporter.go metricMapGauges/metricMapCounters (redis_up, memory_used_bytes ← used_memory, ' +
+      'memory_max_bytes ← maxmemory, connected_clients, rejected_connections_total, commands_processed_total, config_maxclients); ' +
+      'exporter/streams.go (stream_length, stream_group_lag, stream_group_messages_pending)',
     metrics: [
       'redis_up',
       'redis_memory_used_bytes',
@@ -73,19 +75,18 @@ export const KNOWN_METRICS: MetricSource[] = [
     ],
   },
   {
-    producer: 'ingress-nginx controller (the edge; scraped by the cluster\'s monitoring)',
-    source: 'kubernetes/ingress-nginx docs/user-guide/monitoring.md "Request metrics" (nginx_ingress_controller_requests, '
-      + 'nginx_ingress_controller_request_duration_seconds histogram)',
-    metrics: [
-      'nginx_ingress_controller_requests',
-      'nginx_ingress_controller_request_duration_seconds_bucket',
-    ],
+    producer: "ingress-nginx controller (the edge; scraped by the cluster's monitoring)",
+    source:
+      'kubernetes/ingress-nginx docs/user-guide/monitoring.md "Request metrics" (nginx_ingress_controller_requests, ' +
+      'nginx_ingress_controller_request_duration_seconds histogram)',
+    metrics: ['nginx_ingress_controller_requests', 'nginx_ingress_controller_request_duration_seconds_bucket'],
   },
   {
     producer: 'Prefect 3.9.1 API /api/metrics (prometheus_client registry: process and Python collectors, Prefect client counters)',
-    source: 'measured 2026-11-29: `prefect server start --no-services` 3.9.1 with PREFECT_SERVER_METRICS_ENABLED=true, `curl /api/metrics` '
-      + '(# TYPE lines: python_gc_*, python_info, process_*, prefect_events_*, prefect_logs_observed_total, prefect_worker_channel_*); '
-      + 'prometheus/client_python prometheus_client/process_collector.py',
+    source:
+      'measured 2026-11-29: `prefect server start --no-services` 3.9.1 with PREFECT_SERVER_METRICS_ENABLED=true, `curl /api/metrics` ' +
+      '(# TYPE lines: python_gc_*, python_info, process_*, prefect_events_*, prefect_logs_observed_total, prefect_worker_channel_*); ' +
+      'prometheus/client_python prometheus_client/process_collector.py',
     metrics: ['process_resident_memory_bytes', 'process_cpu_seconds_total'],
   },
   {

@@ -32,7 +32,10 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
     const pg = one(objs, 'ServiceMonitor', 'prefect-postgres');
     expect(pg.spec.endpoints[0]).toMatchObject({ port: 'metrics', path: '/metrics' });
     // The selected Service really has the port the monitor names.
-    for (const [sm, svc] of [['prefect-postgres', 'prefect-postgres'], ['prefect-redis', 'prefect-redis']]) {
+    for (const [sm, svc] of [
+      ['prefect-postgres', 'prefect-postgres'],
+      ['prefect-redis', 'prefect-redis'],
+    ]) {
       const service = one(objs, 'Service', svc);
       expect(service.spec.ports.map((p: any) => p.name)).toContain('metrics');
       for (const [k, v] of Object.entries(one(objs, 'ServiceMonitor', sm).spec.selector.matchLabels)) expect(service.metadata.labels![k]).toBe(v);
@@ -49,7 +52,10 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
   });
 
   test('with Prefect auth on, the API monitor uses basic auth from a username/password Secret', () => {
-    const o = withMonitoring({ prefectBasicAuthSecret: { name: 'metrics-auth', usernameKey: 'user' } }, { prefect: { authSecret: { name: 'auth', key: 'auth' } } });
+    const o = withMonitoring(
+      { prefectBasicAuthSecret: { name: 'metrics-auth', usernameKey: 'user' } },
+      { prefect: { authSecret: { name: 'auth', key: 'auth' } } },
+    );
     expect(one(o, 'ServiceMonitor', 'prefect-api').spec.endpoints[0].basicAuth).toEqual({
       username: { name: 'metrics-auth', key: 'user' },
       password: { name: 'metrics-auth', key: 'password' },
@@ -58,15 +64,33 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
 
   test('one PrometheusRule; every alert has severity, summary, description and a runbook link', () => {
     const rule = one(objs, 'PrometheusRule');
-    expect(rule.spec.groups.map((g: any) => g.name)).toEqual(['prefect.postgres', 'prefect.database-growth', 'prefect.redis', 'prefect.background-services', 'prefect.api', 'prefect.backups']);
+    expect(rule.spec.groups.map((g: any) => g.name)).toEqual([
+      'prefect.postgres',
+      'prefect.database-growth',
+      'prefect.redis',
+      'prefect.background-services',
+      'prefect.api',
+      'prefect.backups',
+    ]);
     const rules = rule.spec.groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert);
     expect(rules.map((r: any) => r.alert)).toEqual([
-      'PrefectPostgresDown', 'PrefectPostgresConnectionsNearLimit',
-      'PrefectDatabaseLarge', 'PrefectDatabaseGrowingFast', 'PrefectRetentionNotKeepingUp',
-      'PrefectRedisDown', 'PrefectRedisMemoryNearLimit', 'PrefectRedisRejectedConnections',
-      'PrefectStreamConsumerLagGrowing', 'PrefectStreamPendingGrowing', 'PrefectBackgroundServicesUnavailable',
-      'PrefectApiHighLatency', 'PrefectApiHighErrorRate', 'PrefectApiReplicasBelowDesired', 'PrefectPodsRestarting',
-      'PrefectBackupTooOld', 'PrefectBackupJobFailed',
+      'PrefectPostgresDown',
+      'PrefectPostgresConnectionsNearLimit',
+      'PrefectDatabaseLarge',
+      'PrefectDatabaseGrowingFast',
+      'PrefectRetentionNotKeepingUp',
+      'PrefectRedisDown',
+      'PrefectRedisMemoryNearLimit',
+      'PrefectRedisRejectedConnections',
+      'PrefectStreamConsumerLagGrowing',
+      'PrefectStreamPendingGrowing',
+      'PrefectBackgroundServicesUnavailable',
+      'PrefectApiHighLatency',
+      'PrefectApiHighErrorRate',
+      'PrefectApiReplicasBelowDesired',
+      'PrefectPodsRestarting',
+      'PrefectBackupTooOld',
+      'PrefectBackupJobFailed',
     ]);
     for (const r of rules) {
       expect(['critical', 'warning']).toContain(r.labels.severity);
@@ -82,7 +106,9 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
   test('rules follow the stack: no data-server or backup alerts with external data, no ingress alerts when off', () => {
     const ext = one(synth(EXTERNAL), 'PrometheusRule').spec.groups.map((g: any) => g.name);
     expect(ext).toEqual(['prefect.background-services', 'prefect.api']);
-    const noIngress = one(withMonitoring({ ingressMetrics: { enabled: false } }), 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+    const noIngress = one(withMonitoring({ ingressMetrics: { enabled: false } }), 'PrometheusRule').spec.groups.flatMap((g: any) =>
+      g.rules.map((r: any) => r.alert),
+    );
     expect(noIngress).not.toContain('PrefectApiHighLatency');
     expect(noIngress).not.toContain('PrefectApiHighErrorRate');
     expect(withMonitoring({ rules: { enabled: false } }).filter((o) => o.kind === 'PrometheusRule')).toEqual([]);
@@ -90,10 +116,18 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
 
   test('thresholds, extra labels and the ingress label names reach the expressions', () => {
     const o = withMonitoring({
-      rules: { postgresConnectionsRatio: 0.7, apiLatencySeconds: 2.5, backupMaxAgeHours: 30, labels: { team: 'data' }, runbookBaseUrl: 'https://wiki.example.com/prefect' },
+      rules: {
+        postgresConnectionsRatio: 0.7,
+        apiLatencySeconds: 2.5,
+        backupMaxAgeHours: 30,
+        labels: { team: 'data' },
+        runbookBaseUrl: 'https://wiki.example.com/prefect',
+      },
       ingressMetrics: { namespaceLabel: 'namespace', serviceLabel: 'service' },
     });
-    const rules = Object.fromEntries(one(o, 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert).map((r: any) => [r.alert, r])));
+    const rules = Object.fromEntries(
+      one(o, 'PrometheusRule').spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert).map((r: any) => [r.alert, r])),
+    );
     expect(rules.PrefectPostgresConnectionsNearLimit.expr).toMatch(/> 0\.7$/);
     expect(rules.PrefectApiHighLatency.expr).toMatch(/> 2\.5$/);
     expect(rules.PrefectApiHighLatency.expr).toContain('{namespace="prefect",service="prefect-api",status!="101"}');
@@ -102,11 +136,15 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
     expect(rules.PrefectRedisDown.annotations.runbook_url).toBe('https://wiki.example.com/prefect#prefectredisdown');
   });
 
-  test('database growth: recording rules first, then the alerts built on them, all scoped to the exporter and Prefect\'s database', () => {
+  test("database growth: recording rules first, then the alerts built on them, all scoped to the exporter and Prefect's database", () => {
     const group = one(objs, 'PrometheusRule').spec.groups.find((g: any) => g.name === 'prefect.database-growth');
     expect(group.rules.map((r: any) => r.record ?? r.alert)).toEqual([
-      'prefect:pg_database_size_bytes', 'prefect:pg_database_growth_bytes_per_day', 'prefect:pg_table_total_bytes',
-      'PrefectDatabaseLarge', 'PrefectDatabaseGrowingFast', 'PrefectRetentionNotKeepingUp',
+      'prefect:pg_database_size_bytes',
+      'prefect:pg_database_growth_bytes_per_day',
+      'prefect:pg_table_total_bytes',
+      'PrefectDatabaseLarge',
+      'PrefectDatabaseGrowingFast',
+      'PrefectRetentionNotKeepingUp',
     ]);
     const [size, growth, tables] = group.rules;
     expect(size.expr).toContain('pg_database_size_bytes{namespace="prefect",job="prefect-postgres",datname="prefect"}');
@@ -143,7 +181,14 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
   test('with rules off the growth panels remain (they query the exporter, not the recording rules)', () => {
     const o = withMonitoring({ rules: { enabled: false } });
     const titles = JSON.parse(one(o, 'ConfigMap', 'prefect-dashboard-postgres').data['prefect-postgres.json']).panels.map((p: any) => p.title);
-    expect(titles).toEqual(expect.arrayContaining(['Prefect database size', 'Growth per day (slope over 6 h)', 'Largest tables (with indexes and TOAST)', 'Dead rows (before autovacuum reclaims them)']));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Prefect database size',
+        'Growth per day (slope over 6 h)',
+        'Largest tables (with indexes and TOAST)',
+        'Dead rows (before autovacuum reclaims them)',
+      ]),
+    );
     for (const p of JSON.parse(one(o, 'ConfigMap', 'prefect-dashboard-postgres').data['prefect-postgres.json']).panels) {
       for (const t of p.targets ?? []) expect(t.expr).not.toContain('prefect:');
     }
@@ -151,7 +196,13 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
 
   test('one dashboard ConfigMap each, with the sidecar label and folder annotation', () => {
     const cms = objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1');
-    expect(cms.map((c) => c.metadata.name).sort()).toEqual(['prefect-dashboard-backups', 'prefect-dashboard-flow-runs', 'prefect-dashboard-overview', 'prefect-dashboard-postgres', 'prefect-dashboard-redis']);
+    expect(cms.map((c) => c.metadata.name).sort()).toEqual([
+      'prefect-dashboard-backups',
+      'prefect-dashboard-flow-runs',
+      'prefect-dashboard-overview',
+      'prefect-dashboard-postgres',
+      'prefect-dashboard-redis',
+    ]);
     for (const cm of cms) {
       expect(cm.metadata.annotations).toEqual({ 'k8s-sidecar-target-directory': 'Prefect' });
       expect(Object.keys(cm.data)).toHaveLength(1);
@@ -181,7 +232,15 @@ describe('PrefectMonitoring for kube-prometheus-stack', () => {
   test('the overview shows API traffic, latency and errors, replicas and restarts', () => {
     const d = JSON.parse(one(objs, 'ConfigMap', 'prefect-dashboard-overview').data['prefect-overview.json']);
     const titles = d.panels.map((p: any) => p.title);
-    expect(titles).toEqual(expect.arrayContaining(['Requests per second by status', 'Latency (websocket upgrades excluded)', '5xx ratio', 'API replicas', 'Container restarts (1 h)']));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Requests per second by status',
+        'Latency (websocket upgrades excluded)',
+        '5xx ratio',
+        'API replicas',
+        'Container restarts (1 h)',
+      ]),
+    );
     // Panels never overlap on Grafana's 24-column grid.
     const cells = new Set<string>();
     for (const p of d.panels) {
@@ -221,7 +280,11 @@ describe('bundled Prometheus and Grafana', () => {
     const cm = one(objs, 'ConfigMap', 'prefect-prometheus-config');
     const config = parse(cm.data['prometheus.yml']);
     const jobs = config.scrape_configs.map((s: any) => s.job_name).sort();
-    expect(jobs).toEqual(kinds(objs, 'ServiceMonitor').map((s) => s.metadata.name.replace(/^prefect-/, '')).sort());
+    expect(jobs).toEqual(
+      kinds(objs, 'ServiceMonitor')
+        .map((s) => s.metadata.name.replace(/^prefect-/, ''))
+        .sort(),
+    );
     for (const sc of config.scrape_configs) {
       const sm = one(objs, 'ServiceMonitor', `prefect-${sc.job_name}`);
       const relabel = Object.fromEntries(sc.relabel_configs.filter((r: any) => r.action === 'keep').map((r: any) => [r.source_labels[0], r.regex]));
@@ -247,9 +310,15 @@ describe('bundled Prometheus and Grafana', () => {
   });
 
   test('with auth on, the bundled Prometheus reads the basic-auth Secret from files', () => {
-    const o = withMonitoring({ prefectBasicAuthSecret: { name: 'metrics-auth' }, bundled: { prometheus: { enabled: true } } }, { prefect: { authSecret: { name: 'auth', key: 'auth' } } });
+    const o = withMonitoring(
+      { prefectBasicAuthSecret: { name: 'metrics-auth' }, bundled: { prometheus: { enabled: true } } },
+      { prefect: { authSecret: { name: 'auth', key: 'auth' } } },
+    );
     const api = parse(one(o, 'ConfigMap', 'prefect-prometheus-config').data['prometheus.yml']).scrape_configs.find((s: any) => s.job_name === 'api');
-    expect(api.basic_auth).toEqual({ username_file: '/etc/prometheus/secrets/metrics-auth/username', password_file: '/etc/prometheus/secrets/metrics-auth/password' });
+    expect(api.basic_auth).toEqual({
+      username_file: '/etc/prometheus/secrets/metrics-auth/username',
+      password_file: '/etc/prometheus/secrets/metrics-auth/password',
+    });
     const spec = one(o, 'StatefulSet', 'prefect-prometheus').spec.template.spec;
     expect(spec.volumes).toContainEqual({ name: 'auth-0', secret: { secretName: 'metrics-auth' } });
   });
@@ -261,8 +330,16 @@ describe('bundled Prometheus and Grafana', () => {
     expect(env.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe('/etc/grafana-admin/password');
     expect(env.GF_SECURITY_ADMIN_PASSWORD).toBeUndefined();
     expect(spec.volumes).toContainEqual({ name: 'admin', secret: { secretName: 'grafana-admin', items: [{ key: 'password', path: 'password' }] } });
-    const projected = spec.volumes.find((v: any) => v.name === 'dashboards').projected.sources.map((s: any) => s.configMap.name).sort();
-    expect(projected).toEqual(objs.filter((o) => o.metadata.labels?.grafana_dashboard === '1').map((o) => o.metadata.name).sort());
+    const projected = spec.volumes
+      .find((v: any) => v.name === 'dashboards')
+      .projected.sources.map((s: any) => s.configMap.name)
+      .sort();
+    expect(projected).toEqual(
+      objs
+        .filter((o) => o.metadata.labels?.grafana_dashboard === '1')
+        .map((o) => o.metadata.name)
+        .sort(),
+    );
     const ds = parse(one(objs, 'ConfigMap', 'prefect-grafana-provisioning').data['datasources.yaml']);
     expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prefect-prometheus:9090' });
   });
@@ -287,7 +364,8 @@ describe('bundled Prometheus and Grafana', () => {
 
   test('exposed at the edge: Prometheus only with edge auth, Grafana with its own login, each with its path', () => {
     const o = synth({
-      prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true },
+      prefect: { externalUrl: 'https://prefect.example.com' },
+      edge: { allowUnauthenticated: true },
       monitoring: {
         bundled: {
           prometheus: { enabled: true, expose: { path: '/prometheus', basicAuthSecret: 'prometheus-htpasswd' } },
@@ -298,34 +376,60 @@ describe('bundled Prometheus and Grafana', () => {
     const prom = one(o, 'Ingress', 'prefect-prometheus');
     expect(prom.metadata.annotations!['nginx.ingress.kubernetes.io/auth-secret']).toBe('prometheus-htpasswd');
     expect(prom.spec.rules[0].http.paths[0].path).toBe('/prometheus');
-    expect(one(o, 'StatefulSet', 'prefect-prometheus').spec.template.spec.containers[0].args)
-      .toEqual(expect.arrayContaining(['--web.external-url=https://prefect.example.com/prometheus', '--web.route-prefix=/prometheus']));
+    expect(one(o, 'StatefulSet', 'prefect-prometheus').spec.template.spec.containers[0].args).toEqual(
+      expect.arrayContaining(['--web.external-url=https://prefect.example.com/prometheus', '--web.route-prefix=/prometheus']),
+    );
     expect(one(o, 'StatefulSet', 'prefect-prometheus').spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/prometheus/-/ready');
     expect(one(o, 'Ingress', 'prefect-grafana').spec.rules[0].http.paths[0].path).toBe('/grafana');
     expect(envMap(one(o, 'Deployment', 'prefect-grafana').spec.template.spec.containers[0])).toMatchObject({
-      GF_SERVER_ROOT_URL: 'https://prefect.example.com/grafana/', GF_SERVER_SERVE_FROM_SUB_PATH: 'true',
+      GF_SERVER_ROOT_URL: 'https://prefect.example.com/grafana/',
+      GF_SERVER_SERVE_FROM_SUB_PATH: 'true',
     });
     // Grafana reads the bundled Prometheus under its route prefix.
-    expect(parse(one(o, 'ConfigMap', 'prefect-grafana-provisioning').data['datasources.yaml']).datasources[0].url).toBe('http://prefect-prometheus:9090/prometheus');
-    expectConfigError(() => synth({
-      prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true },
-      monitoring: { bundled: { prometheus: { enabled: true, expose: { path: '/prometheus' } } } },
-    }), 'monitoring.bundled.prometheus.expose', /without authentication/);
+    expect(parse(one(o, 'ConfigMap', 'prefect-grafana-provisioning').data['datasources.yaml']).datasources[0].url).toBe(
+      'http://prefect-prometheus:9090/prometheus',
+    );
+    expectConfigError(
+      () =>
+        synth({
+          prefect: { externalUrl: 'https://prefect.example.com' },
+          edge: { allowUnauthenticated: true },
+          monitoring: { bundled: { prometheus: { enabled: true, expose: { path: '/prometheus' } } } },
+        }),
+      'monitoring.bundled.prometheus.expose',
+      /without authentication/,
+    );
   });
 
   test('network flows: the exporter, Prometheus and Grafana get exactly their connections', () => {
-    const o = synth({ prefect: { externalUrl: 'https://prefect.example.com' }, edge: { allowUnauthenticated: true }, monitoring: { ...FULL.monitoring, bundled: { ...FULL.monitoring!.bundled, grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, expose: { host: 'grafana.example.com' } } } } });
+    const o = synth({
+      prefect: { externalUrl: 'https://prefect.example.com' },
+      edge: { allowUnauthenticated: true },
+      monitoring: {
+        ...FULL.monitoring,
+        bundled: {
+          ...FULL.monitoring!.bundled,
+          grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, expose: { host: 'grafana.example.com' } },
+        },
+      },
+    });
     const policies = kinds(o, 'NetworkPolicy');
-    const ingressTo = (component: string) => policies.filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === component).flatMap((p) => p.spec.ingress ?? []);
+    const ingressTo = (component: string) =>
+      policies.filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === component).flatMap((p) => p.spec.ingress ?? []);
     expect(JSON.stringify(ingressTo('grafana'))).toContain('3000');
     expect(JSON.stringify(ingressTo('prometheus'))).toContain('9090');
     expect(JSON.stringify(ingressTo('prefect-exporter'))).toContain('8000');
-    const egressOf = (component: string) => policies.filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === component).flatMap((p) => p.spec.egress ?? []);
+    const egressOf = (component: string) =>
+      policies.filter((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === component).flatMap((p) => p.spec.egress ?? []);
     expect(JSON.stringify(egressOf('prometheus'))).toContain('9187');
     expect(JSON.stringify(egressOf('prometheus'))).toContain('6443');
     expect(JSON.stringify(egressOf('prefect-exporter'))).toContain('4200');
     const ksm = synth({ monitoring: { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'kube-system', ports: [8080] }] } } } });
-    const promEgress = JSON.stringify(ksm.filter((p) => p.kind === 'NetworkPolicy' && p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === 'prometheus').flatMap((p) => p.spec.egress ?? []));
+    const promEgress = JSON.stringify(
+      ksm
+        .filter((p) => p.kind === 'NetworkPolicy' && p.spec.podSelector.matchLabels?.['app.kubernetes.io/component'] === 'prometheus')
+        .flatMap((p) => p.spec.egress ?? []),
+    );
     expect(promEgress).toContain('kube-system');
     expect(promEgress).toContain('8080');
   });
@@ -339,7 +443,22 @@ describe('bundled Prometheus and Grafana', () => {
 
 describe('alerts reference', () => {
   test('one docs/alerts.md heading per alert, whose anchor is the runbook URL fragment', () => {
-    const groups = alertRuleGroups({ instance: 'prefect', namespace: 'prefect', apiDeployment: 'a', apiService: 'a', backgroundDeployment: 'b', postgresJob: 'p', database: 'prefect', databaseVolumeBytes: 2 ** 34, redisJob: 'r', backupCronJob: 'c', ingress: { namespaceLabel: 'n', serviceLabel: 's' } }, resolveAlertRulesOptions());
+    const groups = alertRuleGroups(
+      {
+        instance: 'prefect',
+        namespace: 'prefect',
+        apiDeployment: 'a',
+        apiService: 'a',
+        backgroundDeployment: 'b',
+        postgresJob: 'p',
+        database: 'prefect',
+        databaseVolumeBytes: 2 ** 34,
+        redisJob: 'r',
+        backupCronJob: 'c',
+        ingress: { namespaceLabel: 'n', serviceLabel: 's' },
+      },
+      resolveAlertRulesOptions(),
+    );
     const md = alertsMarkdown(groups);
     for (const r of groups.flatMap((g) => g.rules)) {
       expect(md).toContain(`## ${r.alert}\n`);
@@ -352,7 +471,10 @@ describe('alerts reference', () => {
 });
 
 describe('bad input', () => {
-  const m = (monitoring: NonNullable<PrefectStackProps['monitoring']>, extra: PrefectStackProps = {}) => () => synth({ ...extra, monitoring });
+  const m =
+    (monitoring: NonNullable<PrefectStackProps['monitoring']>, extra: PrefectStackProps = {}) =>
+    () =>
+      synth({ ...extra, monitoring });
   const auth: PrefectStackProps = { prefect: { authSecret: { name: 'auth', key: 'auth' } } };
 
   test.each([
@@ -379,16 +501,34 @@ describe('bad input', () => {
     ['monitoring.prefectExporter.resources.limits.memory', { prefectExporter: { enabled: true, resources: { limits: { memory: '1GB' } } } }],
     ['monitoring.bundled.grafana.enabled', { bundled: { grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' } } } }],
     ['monitoring.bundled.grafana.adminPasswordSecret', { bundled: { prometheus: { enabled: true }, grafana: { enabled: true } } }],
-    ['monitoring.bundled.grafana.adminUser', { bundled: { prometheus: { enabled: true }, grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, adminUser: 'a b' } } }],
+    [
+      'monitoring.bundled.grafana.adminUser',
+      { bundled: { prometheus: { enabled: true }, grafana: { enabled: true, adminPasswordSecret: { name: 'g', key: 'p' }, adminUser: 'a b' } } },
+    ],
     ['monitoring.bundled.prometheus.retention', { bundled: { prometheus: { enabled: true, retention: '15 days' } } }],
     ['monitoring.bundled.prometheus.storage', { bundled: { prometheus: { enabled: true, storage: '20GB' } } }],
     ['monitoring.bundled.prometheus.storageClassName', { bundled: { prometheus: { enabled: true, storageClassName: 'Fast_SSD' } } }],
     ['monitoring.bundled.prometheus.apiServerCidrs[0]', { bundled: { prometheus: { enabled: true, apiServerCidrs: ['10.0.0.1'] } } }],
-    ['monitoring.bundled.prometheus.additionalScrapeConfigs[0].job_name', { bundled: { prometheus: { enabled: true, additionalScrapeConfigs: [{ static_configs: [] }] } } }],
-    ['monitoring.bundled.prometheus.additionalScrapeConfigs[0].job_name', { bundled: { prometheus: { enabled: true, additionalScrapeConfigs: [{ job_name: 'api' }] } } }],
-    ['monitoring.bundled.prometheus.additionalScrapeEgress[0].namespace', { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'Kube_System', ports: [8080] }] } } }],
-    ['monitoring.bundled.prometheus.additionalScrapeEgress[0].ports', { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'kube-system', ports: [] }] } } }],
-    ['monitoring.bundled.prometheus.additionalScrapeEgress[0].ports[0]', { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'kube-system', ports: [70000] }] } } }],
+    [
+      'monitoring.bundled.prometheus.additionalScrapeConfigs[0].job_name',
+      { bundled: { prometheus: { enabled: true, additionalScrapeConfigs: [{ static_configs: [] }] } } },
+    ],
+    [
+      'monitoring.bundled.prometheus.additionalScrapeConfigs[0].job_name',
+      { bundled: { prometheus: { enabled: true, additionalScrapeConfigs: [{ job_name: 'api' }] } } },
+    ],
+    [
+      'monitoring.bundled.prometheus.additionalScrapeEgress[0].namespace',
+      { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'Kube_System', ports: [8080] }] } } },
+    ],
+    [
+      'monitoring.bundled.prometheus.additionalScrapeEgress[0].ports',
+      { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'kube-system', ports: [] }] } } },
+    ],
+    [
+      'monitoring.bundled.prometheus.additionalScrapeEgress[0].ports[0]',
+      { bundled: { prometheus: { enabled: true, additionalScrapeEgress: [{ namespace: 'kube-system', ports: [70000] }] } } },
+    ],
   ] as Array<[string, NonNullable<PrefectStackProps['monitoring']>]>)('%s', (field, monitoring) => {
     expectConfigError(m(monitoring), field);
   });
@@ -399,7 +539,7 @@ describe('bad input', () => {
     expectConfigError(m({ prefectBasicAuthSecret: { name: 'ok', passwordKey: 'a b' } }, auth), 'monitoring.prefectBasicAuthSecret.passwordKey');
   });
 
-  test('with basic auth on the API, the flow-run exporter authenticates with the same auth string (as prefect-helm\'s chart sets it)', () => {
+  test("with basic auth on the API, the flow-run exporter authenticates with the same auth string (as prefect-helm's chart sets it)", () => {
     const objs = m({ prefectBasicAuthSecret: { name: 'ok' }, prefectExporter: { enabled: true } }, auth)();
     const exporter = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prefect-prefect-exporter')!;
     expect(exporter.spec.template.spec.containers[0].env).toContainEqual({ name: 'PREFECT_API_AUTH_STRING', valueFrom: { secretKeyRef: expect.any(Object) } });

@@ -14,43 +14,56 @@ const CONFIGS: Array<[string, PrefectStackProps]> = [
   ['in-cluster data, exporter, bundled', FULL],
   ['external data', EXTERNAL],
   ['prefect-stack.yaml', loadConfig(path.join(__dirname, '..', '..', 'prefect-stack.yaml'))],
-  ['auth on, ingress metrics off, thresholds changed', {
-    prefect: { authSecret: { name: 'prefect-auth', key: 'auth-string' } },
-    monitoring: {
-      prefectBasicAuthSecret: { name: 'prefect-metrics-auth' },
-      ingressMetrics: { enabled: false },
-      rules: { postgresConnectionsRatio: 0.7, streamBacklog: 50, labels: { team: 'data' } },
-      bundled: {
-        prometheus: {
-          enabled: true,
-          additionalScrapeConfigs: [{ job_name: 'kube-state-metrics', static_configs: [{ targets: ['kube-state-metrics.kube-system:8080'] }] }],
-          additionalScrapeEgress: [{ namespace: 'kube-system', ports: [8080] }],
+  [
+    'auth on, ingress metrics off, thresholds changed',
+    {
+      prefect: { authSecret: { name: 'prefect-auth', key: 'auth-string' } },
+      monitoring: {
+        prefectBasicAuthSecret: { name: 'prefect-metrics-auth' },
+        ingressMetrics: { enabled: false },
+        rules: { postgresConnectionsRatio: 0.7, streamBacklog: 50, labels: { team: 'data' } },
+        bundled: {
+          prometheus: {
+            enabled: true,
+            additionalScrapeConfigs: [{ job_name: 'kube-state-metrics', static_configs: [{ targets: ['kube-state-metrics.kube-system:8080'] }] }],
+            additionalScrapeEgress: [{ namespace: 'kube-system', ports: [8080] }],
+          },
         },
       },
     },
-  }],
+  ],
 ];
 
-const tools: Array<[string, string | undefined]> = [['promtool 2.42 (Debian)', PROMTOOL], ['promtool 3.7.3', PROMTOOL_V3]];
+const tools: Array<[string, string | undefined]> = [
+  ['promtool 2.42 (Debian)', PROMTOOL],
+  ['promtool 3.7.3', PROMTOOL_V3],
+];
 
 /** The dashboards' JSON of a synthesized stack. */
 function dashboardsOf(objs: Obj[]): Array<{ name: string; json: any }> {
-  return objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1')
+  return objs
+    .filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1')
     .flatMap((o) => Object.entries(o.data as Record<string, string>).map(([name, text]) => ({ name, json: JSON.parse(text) })));
 }
 
 /** Panel queries with Grafana's interval variables replaced by what Grafana would put there. */
 function panelExprs(objs: Obj[]): Array<{ where: string; expr: string }> {
-  return dashboardsOf(objs).flatMap((d) => d.json.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => ({
-    where: `${d.name} / ${p.title}`,
-    expr: t.expr.replace(/\$__rate_interval|\$__interval/g, '5m'),
-  }))));
+  return dashboardsOf(objs).flatMap((d) =>
+    d.json.panels.flatMap((p: any) =>
+      (p.targets ?? []).map((t: any) => ({
+        where: `${d.name} / ${p.title}`,
+        expr: t.expr.replace(/\$__rate_interval|\$__interval/g, '5m'),
+      })),
+    ),
+  );
 }
 
 /** Expressions of the alerting and recording rules (`where` names the alert, or the recorded series). */
 function ruleExprs(objs: Obj[]): Array<{ where: string; expr: string; alert?: string; record?: string }> {
   const rule = objs.find((o) => o.kind === 'PrometheusRule');
-  return rule ? rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => ({ where: `rule ${r.alert ?? r.record}`, expr: r.expr, alert: r.alert, record: r.record }))) : [];
+  return rule
+    ? rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => ({ where: `rule ${r.alert ?? r.record}`, expr: r.expr, alert: r.alert, record: r.record })))
+    : [];
 }
 
 describe.each(tools)('%s', (_label, bin) => {
@@ -94,15 +107,19 @@ describe.each(tools)('%s', (_label, bin) => {
       const test = {
         rule_files: ['rules.yaml'],
         evaluation_interval: c.interval ?? '1m',
-        tests: [{
-          interval: c.interval ?? '1m',
-          input_series: c.series.map(([name, labels, values]) => ({ series: seriesSelector(name, labels), values })),
-          alert_rule_test: [{
-            eval_time: c.at,
-            alertname: c.alert,
-            exp_alerts: c.fires.map((labels) => ({ exp_labels: { ...labels, severity: severity.get(c.alert) } })),
-          }],
-        }],
+        tests: [
+          {
+            interval: c.interval ?? '1m',
+            input_series: c.series.map(([name, labels, values]) => ({ series: seriesSelector(name, labels), values })),
+            alert_rule_test: [
+              {
+                eval_time: c.at,
+                alertname: c.alert,
+                exp_alerts: c.fires.map((labels) => ({ exp_labels: { ...labels, severity: severity.get(c.alert) } })),
+              },
+            ],
+          },
+        ],
       };
       const file = `case-${i}.yaml`;
       fs.writeFileSync(path.join(dir, file), stringify(test));
@@ -115,26 +132,33 @@ describe.each(tools)('%s', (_label, bin) => {
       const test = {
         rule_files: ['full.yaml'],
         evaluation_interval: '1m',
-        tests: [{
-          interval: '1m',
-          input_series: [
-            { series: 'pg_stat_activity_count{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0",state="active"}', values: '90x10' },
-            { series: 'pg_settings_max_connections{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0"}', values: '100x10' },
-            { series: 'pg_settings_superuser_reserved_connections{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0"}', values: '3x10' },
-          ],
-          alert_rule_test: [{
-            eval_time: '8m',
-            alertname: 'PrefectPostgresConnectionsNearLimit',
-            exp_alerts: [{
-              exp_labels: { namespace: 'prefect', job: 'prefect-postgres', severity: 'warning' },
-              exp_annotations: {
-                summary: 'PostgreSQL connections of prefect are 92.78% of the usable limit',
-                description: 'More than 80 % of max_connections (minus reserved connections) are open for 5 minutes. New Prefect pods (a rollout\'s surge, the autoscaler) will fail with "too many clients".',
-                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectpostgresconnectionsnearlimit',
+        tests: [
+          {
+            interval: '1m',
+            input_series: [
+              { series: 'pg_stat_activity_count{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0",state="active"}', values: '90x10' },
+              { series: 'pg_settings_max_connections{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0"}', values: '100x10' },
+              { series: 'pg_settings_superuser_reserved_connections{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0"}', values: '3x10' },
+            ],
+            alert_rule_test: [
+              {
+                eval_time: '8m',
+                alertname: 'PrefectPostgresConnectionsNearLimit',
+                exp_alerts: [
+                  {
+                    exp_labels: { namespace: 'prefect', job: 'prefect-postgres', severity: 'warning' },
+                    exp_annotations: {
+                      summary: 'PostgreSQL connections of prefect are 92.78% of the usable limit',
+                      description:
+                        'More than 80 % of max_connections (minus reserved connections) are open for 5 minutes. New Prefect pods (a rollout\'s surge, the autoscaler) will fail with "too many clients".',
+                      runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectpostgresconnectionsnearlimit',
+                    },
+                  },
+                ],
               },
-            }],
-          }],
-        }],
+            ],
+          },
+        ],
       };
       fs.writeFileSync(path.join(dir, 'full.yaml'), stringify({ groups }));
       fs.writeFileSync(path.join(dir, 'annotations-test.yaml'), stringify(test));
@@ -146,22 +170,34 @@ describe.each(tools)('%s', (_label, bin) => {
       const test = {
         rule_files: ['full-db.yaml'],
         evaluation_interval: '5m',
-        tests: [{
-          interval: '5m',
-          input_series: [{ series: 'pg_database_size_bytes{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0",datname="prefect"}', values: `${18 * 2 ** 30}x20` }],
-          alert_rule_test: [{
-            eval_time: '60m',
-            alertname: 'PrefectDatabaseLarge',
-            exp_alerts: [{
-              exp_labels: { namespace: 'prefect', job: 'prefect-postgres', datname: 'prefect', severity: 'warning' },
-              exp_annotations: {
-                summary: 'Prefect database prefect is 18GiB, over 80 % of its volume',
-                description: 'The Prefect database has been larger than 80 % of the 20 GiB PostgreSQL volume (16 GiB) for 30 minutes. When the volume fills, PostgreSQL stops accepting writes and Prefect stops.',
-                runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectdatabaselarge',
+        tests: [
+          {
+            interval: '5m',
+            input_series: [
+              {
+                series: 'pg_database_size_bytes{namespace="prefect",job="prefect-postgres",pod="prefect-postgres-0",datname="prefect"}',
+                values: `${18 * 2 ** 30}x20`,
               },
-            }],
-          }],
-        }],
+            ],
+            alert_rule_test: [
+              {
+                eval_time: '60m',
+                alertname: 'PrefectDatabaseLarge',
+                exp_alerts: [
+                  {
+                    exp_labels: { namespace: 'prefect', job: 'prefect-postgres', datname: 'prefect', severity: 'warning' },
+                    exp_annotations: {
+                      summary: 'Prefect database prefect is 18GiB, over 80 % of its volume',
+                      description:
+                        'The Prefect database has been larger than 80 % of the 20 GiB PostgreSQL volume (16 GiB) for 30 minutes. When the volume fills, PostgreSQL stops accepting writes and Prefect stops.',
+                      runbook_url: 'https://github.com/cdk8s-prefect-stack/cdk8s-prefect-stack/blob/main/docs/alerts.md#prefectdatabaselarge',
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
       };
       fs.writeFileSync(path.join(dir, 'full-db.yaml'), stringify({ groups }));
       fs.writeFileSync(path.join(dir, 'annotations-db-test.yaml'), stringify(test));
@@ -177,8 +213,11 @@ describe('unit-test coverage', () => {
     expect(alerts.length).toBeGreaterThanOrEqual(17);
     for (const a of alerts) {
       const cases = RULE_CASES.filter((c) => c.alert === a);
-      expect({ alert: a, fires: cases.some((c) => c.fires.length > 0), silent: cases.some((c) => c.fires.length === 0) })
-        .toEqual({ alert: a, fires: true, silent: true });
+      expect({ alert: a, fires: cases.some((c) => c.fires.length > 0), silent: cases.some((c) => c.fires.length === 0) }).toEqual({
+        alert: a,
+        fires: true,
+        silent: true,
+      });
     }
   });
 });
@@ -229,15 +268,28 @@ describe('metric names', () => {
     const objs = synth(FULL);
     expect(dashboardsOf(objs).length).toBe(5);
     const specs = dashboardSpecs({
-      instance: 'x', namespace: 'y', apiDeployment: 'x-api', apiService: 'x-api', apiJob: 'x-api', backgroundDeployment: 'x-bg',
-      postgresJob: 'x-postgres', database: 'x', databaseVolumeBytes: 2 ** 30, redisJob: 'x-redis', exporterJob: 'x-exp', backupCronJob: 'x-backup', ingress: { namespaceLabel: 'namespace', serviceLabel: 'service' },
+      instance: 'x',
+      namespace: 'y',
+      apiDeployment: 'x-api',
+      apiService: 'x-api',
+      apiJob: 'x-api',
+      backgroundDeployment: 'x-bg',
+      postgresJob: 'x-postgres',
+      database: 'x',
+      databaseVolumeBytes: 2 ** 30,
+      redisJob: 'x-redis',
+      exporterJob: 'x-exp',
+      backupCronJob: 'x-backup',
+      ingress: { namespaceLabel: 'namespace', serviceLabel: 'service' },
     });
-    for (const d of specs) for (const q of dashboardQueries(d)) for (const n of metricNames(q.expr.replace(/\$__rate_interval/g, '5m'))) expect(known.has(n) ? n : `unknown ${n}`).toBe(n);
+    for (const d of specs)
+      for (const q of dashboardQueries(d))
+        for (const n of metricNames(q.expr.replace(/\$__rate_interval/g, '5m'))) expect(known.has(n) ? n : `unknown ${n}`).toBe(n);
   });
 });
 
 describe('bundled Prometheus configuration', () => {
-  const it = withTool(PROMTOOL_V3, 'promtool 3.7.3 (Debian\'s promtool has no Kubernetes service discovery)');
+  const it = withTool(PROMTOOL_V3, "promtool 3.7.3 (Debian's promtool has no Kubernetes service discovery)");
 
   it.each(CONFIGS.filter(([, p]) => p.monitoring?.bundled?.prometheus?.enabled))('promtool check config passes for "%s"', (_n, props) => {
     const objs = synth(props);
@@ -267,7 +319,18 @@ describe('bundled Prometheus configuration', () => {
 
   it('promtool check config rejects a broken configuration (the check can fail)', () => {
     const dir = tmpDir();
-    fs.writeFileSync(path.join(dir, 'bad.yml'), stringify({ scrape_configs: [{ job_name: 'x', kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['p'] } }], relabel_configs: [{ action: 'keep', regex: '(' }] }] }));
+    fs.writeFileSync(
+      path.join(dir, 'bad.yml'),
+      stringify({
+        scrape_configs: [
+          {
+            job_name: 'x',
+            kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['p'] } }],
+            relabel_configs: [{ action: 'keep', regex: '(' }],
+          },
+        ],
+      }),
+    );
     const r = run(PROMTOOL_V3!, ['check', 'config', 'bad.yml'], dir);
     expect(r.status).not.toBe(0);
   });

@@ -25,7 +25,12 @@ export const PROMTOOL = which('promtool');
 /** promtool v3.7.3, at the cache path setup.sh builds it to (same key: hash of go.mod + go.sum). */
 export const PROMTOOL_V3 = ((): string | undefined => {
   const dir = path.join(__dirname, 'promtool');
-  const key = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'go.mod'))).update(fs.readFileSync(path.join(dir, 'go.sum'))).digest('hex').slice(0, 16);
+  const key = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(dir, 'go.mod')))
+    .update(fs.readFileSync(path.join(dir, 'go.sum')))
+    .digest('hex')
+    .slice(0, 16);
   const bin = path.join(process.env.CDK8S_PREFECT_CACHE ?? '/var/cache/cdk8s-prefect-stack', 'observability', `promtool-${key}`, 'promtool');
   return fs.existsSync(bin) ? bin : undefined;
 })();
@@ -43,9 +48,10 @@ export function promqlParser(): any {
 export function withTool(tool: unknown, name: string): jest.It {
   if (tool) return test;
   if (CI) {
-    return ((title: string) => test(title, () => {
-      throw new Error(`${name} is missing: run \`${SETUP}\` (CI must install it)`);
-    })) as unknown as jest.It;
+    return ((title: string) =>
+      test(title, () => {
+        throw new Error(`${name} is missing: run \`${SETUP}\` (CI must install it)`);
+      })) as unknown as jest.It;
   }
   console.warn(`skipping tests that need ${name}: run \`${SETUP}\``);
   return test.skip;

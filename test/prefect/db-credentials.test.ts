@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { PrefectStackProps } from '../../charts';
-import { MINIMAL, Obj, containers, envMap, expectConfigError, one, podTemplates, synth, podEnv } from '../util';
+import { MINIMAL, Obj, containers, envMap, expectConfigError, literalCredentials, one, podTemplates, synth, podEnv } from '../util';
 
 const CNPG = 'prefect-db-app';
 const PARTS: PrefectStackProps = {
@@ -27,12 +27,13 @@ const PARTS: PrefectStackProps = {
 };
 
 /** Every Prefect server container (API, services, migrate, and the init containers that wait for migrations). */
-const serverContainers = (objs: Obj[]) => podTemplates(objs)
-  .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
-  .flatMap(({ template }) => containers(template));
+const serverContainers = (objs: Obj[]) =>
+  podTemplates(objs)
+    .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
+    .flatMap(({ template }) => containers(template));
 
 describe('database parts from Secrets', () => {
-  test('an operator\'s Secret of parts reaches every Prefect pod and the migrate Job as Prefect\'s per-part settings', () => {
+  test("an operator's Secret of parts reaches every Prefect pod and the migrate Job as Prefect's per-part settings", () => {
     const all = serverContainers(synth(PARTS));
     expect(all.length).toBeGreaterThanOrEqual(5);
     for (const c of all) {
@@ -50,9 +51,22 @@ describe('database parts from Secrets', () => {
   });
 
   test('literals and Secret keys mix (user and host written out, password from a Secret)', () => {
-    const env = envMap(serverContainers(synth({ ...MINIMAL, database: { external: {
-      host: 'pg.example.com', port: 6432, database: 'orchestration', user: 'prefect_app', passwordSecret: { name: 'pw', key: 'password' },
-    } } }))[0]);
+    const env = envMap(
+      serverContainers(
+        synth({
+          ...MINIMAL,
+          database: {
+            external: {
+              host: 'pg.example.com',
+              port: 6432,
+              database: 'orchestration',
+              user: 'prefect_app',
+              passwordSecret: { name: 'pw', key: 'password' },
+            },
+          },
+        }),
+      )[0],
+    );
     expect(env).toMatchObject({
       PREFECT_SERVER_DATABASE_HOST: 'pg.example.com',
       PREFECT_SERVER_DATABASE_PORT: '6432',
@@ -62,23 +76,38 @@ describe('database parts from Secrets', () => {
     });
   });
 
-  test('no Secret carries data: the stack only references them', () => {
-    expect(synth(PARTS).filter((o) => o.kind === 'Secret')).toEqual([]);
+  test('no secret value in the manifests: the stack only references the Secrets', () => {
+    expect(literalCredentials(synth(PARTS))).toEqual([]);
   });
 
   describe('bad input', () => {
     const ext = (external: object) => () => synth({ ...MINIMAL, database: { external } });
     test('both a URL Secret and part Secrets', () => {
-      expectConfigError(ext({ urlSecret: { name: 'u', key: 'url' }, ...PARTS.database!.external }), 'database.external', /both urlSecret and hostSecret, portSecret, databaseSecret, userSecret, passwordSecret/);
+      expectConfigError(
+        ext({ urlSecret: { name: 'u', key: 'url' }, ...PARTS.database!.external }),
+        'database.external',
+        /both urlSecret and hostSecret, portSecret, databaseSecret, userSecret, passwordSecret/,
+      );
       expectConfigError(ext({ urlSecret: { name: 'u', key: 'url' }, user: 'x' }), 'database.external', /both urlSecret and user/);
     });
     test('a part given twice, or missing', () => {
-      expectConfigError(ext({ host: 'db', hostSecret: { name: 'a', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.host', /given twice/);
-      expectConfigError(ext({ host: 'db', user: 'u', userSecret: { name: 'a', key: 'u' }, passwordSecret: { name: 'a', key: 'p' } }), 'database.external.user', /given twice/);
+      expectConfigError(
+        ext({ host: 'db', hostSecret: { name: 'a', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }),
+        'database.external.host',
+        /given twice/,
+      );
+      expectConfigError(
+        ext({ host: 'db', user: 'u', userSecret: { name: 'a', key: 'u' }, passwordSecret: { name: 'a', key: 'p' } }),
+        'database.external.user',
+        /given twice/,
+      );
       expectConfigError(ext({ hostSecret: { name: 'a', key: 'host' }, userSecret: { name: 'a', key: 'u' } }), 'database.external.passwordSecret', /missing/);
       expectConfigError(ext({ user: 'u', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.host', /missing/);
       expectConfigError(ext({ host: 'db', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.userSecret', /missing/);
-      expectConfigError(ext({ hostSecret: { name: 'Bad_Name', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.hostSecret.name');
+      expectConfigError(
+        ext({ hostSecret: { name: 'Bad_Name', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }),
+        'database.external.hostSecret.name',
+      );
       expectConfigError(ext({ host: 'db', user: 'a@b', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.user', /not a user name/);
     });
   });
@@ -104,7 +133,9 @@ function pgEnv(): NodeJS.ProcessEnv {
 
 function psql(sql: string, extra: Record<string, string> = {}, db = 'postgres'): string {
   return execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, ...Object.entries(extra).flatMap(([k, v]) => ['-v', `${k}=${v}`])], {
-    input: sql, env: pgEnv(), encoding: 'utf8',
+    input: sql,
+    env: pgEnv(),
+    encoding: 'utf8',
   }).trim();
 }
 
@@ -114,7 +145,9 @@ function runLike(container: any, secrets: Record<string, Record<string, string>>
   // The pod's writable paths, mapped to a temporary directory; nothing else is changed.
   for (const k of ['HOME', 'PREFECT_HOME', 'PREFECT_SERVER_UI_STATIC_DIRECTORY']) if (env[k]) env[k] = path.join(dir, k.toLowerCase());
   const [cmd, ...rest] = args;
-  const local = args[1]?.startsWith('/opt/prefect-stack/') ? [path.resolve(__dirname, '../../charts/prefect/scripts', path.basename(args[1])), ...args.slice(2)] : rest;
+  const local = args[1]?.startsWith('/opt/prefect-stack/')
+    ? [path.resolve(__dirname, '../../charts/prefect/scripts', path.basename(args[1])), ...args.slice(2)]
+    : rest;
   const r = spawnSync(`${venv}/bin/${cmd}`, local, { env: { ...env, PATH: `${venv}/bin:/usr/bin:/bin`, LANG: 'C.UTF-8' }, encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
@@ -123,15 +156,28 @@ describe('against a real PostgreSQL: a password with @ / % works', () => {
   let secrets: Record<string, Record<string, string>>;
 
   beforeAll(() => {
-    venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], {
+      encoding: 'utf8',
+      timeout: 900_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     const out = execFileSync('bash', [SETUP, 'start'], {
-      encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      timeout: 600_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: PG_STATE, CDK8S_PREFECT_DATA_PG_PORT: PG_PORT },
     });
-    pg = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    pg = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'db-credentials-'));
     // A fresh role and database each run; the role owns the database (pg_trgm is a trusted extension since 13).
-    psql(`DROP DATABASE IF EXISTS ${DB};\nDROP ROLE IF EXISTS ${USER};\nCREATE ROLE ${USER} LOGIN PASSWORD :'pw';\nCREATE DATABASE ${DB} OWNER ${USER};`, { pw: PASSWORD });
+    psql(`DROP DATABASE IF EXISTS ${DB};\nDROP ROLE IF EXISTS ${USER};\nCREATE ROLE ${USER} LOGIN PASSWORD :'pw';\nCREATE DATABASE ${DB} OWNER ${USER};`, {
+      pw: PASSWORD,
+    });
     // What CloudNativePG would put in `<cluster>-app` (plus a URL Secret for the whole-URL variant).
     secrets = {
       [CNPG]: { host: '127.0.0.1', port: PG_PORT, dbname: DB, username: USER, password: PASSWORD },
@@ -141,26 +187,38 @@ describe('against a real PostgreSQL: a password with @ / % works', () => {
   }, 900_000);
 
   afterAll(() => {
-    if (pg) execFileSync('bash', [SETUP, 'stop'], { stdio: 'inherit', env: { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: PG_STATE, CDK8S_PREFECT_DATA_PG_PORT: PG_PORT } });
+    if (pg)
+      execFileSync('bash', [SETUP, 'stop'], {
+        stdio: 'inherit',
+        env: { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: PG_STATE, CDK8S_PREFECT_DATA_PG_PORT: PG_PORT },
+      });
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
-  test('the migrate Job\'s container, as synthesized, migrates the database; the API\'s wait-for-migrations then passes', () => {
+  test("the migrate Job's container, as synthesized, migrates the database; the API's wait-for-migrations then passes", () => {
     const objs = synth(PARTS);
-    const migrate = one(objs, 'Job', objs.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('prefect-migrate-'))!.metadata.name).spec.template.spec.containers[0];
+    const migrate = one(objs, 'Job', objs.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('prefect-migrate-'))!.metadata.name).spec.template.spec
+      .containers[0];
     expect(migrate.args).toEqual(['prefect', 'server', 'database', 'upgrade', '-y']);
     const r = runLike(migrate, secrets);
     expect([r.status, r.out]).toEqual([0, expect.anything()]);
     expect(psql('SELECT count(*) FROM alembic_version', {}, DB)).toBe('1');
     expect(psql("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'", {}, DB)).toBe('pg_trgm');
     // The role really holds that password: it logs in with it over TCP (scram-sha-256).
-    expect(execFileSync('psql', ['-X', '-At', '-h', '127.0.0.1', '-p', PG_PORT, '-U', USER, '-d', DB, '-c', 'SELECT current_user'], {
-      env: { ...pgEnv(), PGUSER: USER, PGPASSWORD: PASSWORD }, encoding: 'utf8',
-    }).trim()).toBe(USER);
+    expect(
+      execFileSync('psql', ['-X', '-At', '-h', '127.0.0.1', '-p', PG_PORT, '-U', USER, '-d', DB, '-c', 'SELECT current_user'], {
+        env: { ...pgEnv(), PGUSER: USER, PGPASSWORD: PASSWORD },
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe(USER);
 
     const api = one(objs, 'Deployment', 'prefect-api').spec.template.spec;
     const wait = api.initContainers.find((c: any) => c.name === 'wait-for-migrations');
-    const w = runLike(wait, secrets, wait.args.filter((a: string, i: number, all: string[]) => a !== '--wait' && all[i - 1] !== '--wait'));
+    const w = runLike(
+      wait,
+      secrets,
+      wait.args.filter((a: string, i: number, all: string[]) => a !== '--wait' && all[i - 1] !== '--wait'),
+    );
     expect([w.status, w.out]).toEqual([0, expect.stringContaining('OK: database at head')]);
   }, 600_000);
 

@@ -55,15 +55,23 @@ describe('PrefectApi', () => {
     // minDomains = the fewest replicas: with fewer eligible nodes the global minimum counts as 0, so no node takes a
     // second replica of the same generation (pod-template-hash); a surge pod is its own generation and fits.
     expect(host).toEqual({
-      maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', minDomains,
-      labelSelector: { matchLabels: deployment.spec.selector.matchLabels }, matchLabelKeys: ['pod-template-hash'],
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'DoNotSchedule',
+      minDomains,
+      labelSelector: { matchLabels: deployment.spec.selector.matchLabels },
+      matchLabelKeys: ['pod-template-hash'],
     });
     expect(zone).toMatchObject({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' });
     expect(zone.minDomains).toBeUndefined();
     expect(one(objs, 'PodDisruptionBudget', 'prefect-api').spec.minAvailable).toBe(minAvailable);
   });
 
-  test.each([[2, 1], [3, 2], [5, 4]])('PDB keeps all but one of %i replicas', (replicas, minAvailable) => {
+  test.each([
+    [2, 1],
+    [3, 2],
+    [5, 4],
+  ])('PDB keeps all but one of %i replicas', (replicas, minAvailable) => {
     const pdb = one(synth({ ...MINIMAL, api: { replicas } }), 'PodDisruptionBudget', 'prefect-api');
     expect(pdb.spec.minAvailable).toBe(minAvailable);
     expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);

@@ -63,7 +63,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function cli(port: number, password: string, ...args: string[]): string {
   const r = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--no-auth-warning', ...args], {
-    env: { PATH: '/usr/bin:/bin', REDISCLI_AUTH: password }, encoding: 'utf8', timeout: 10_000,
+    env: { PATH: '/usr/bin:/bin', REDISCLI_AUTH: password },
+    encoding: 'utf8',
+    timeout: 10_000,
   });
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
 }
@@ -109,12 +111,18 @@ async function until<T>(what: string, seconds: number, f: () => Promise<T | unde
 
 async function api_(method: string, p: string, body?: unknown): Promise<{ status: number; json: any }> {
   const r = await fetch(`${apiUrl}${p}`, {
-    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
   const text = await r.text();
   let json: any;
-  try { json = JSON.parse(text); } catch { json = text; }
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
   return { status: r.status, json };
 }
 
@@ -173,23 +181,38 @@ type Recovery = Record<'events' | 'lease' | 'heartbeat' | 'scheduler', number | 
 async function recovery(label: string, t0: number, seconds = RECOVER_S, after = t0): Promise<Recovery> {
   const since = (t: number) => Math.round((t - t0) / 100) / 10;
   const within = (what: string, f: () => Promise<number | false | undefined> | number | false | undefined) =>
-    until(`${label}: ${what}`, seconds, f).then((t) => since(Number(t)), () => null);
+    until(`${label}: ${what}`, seconds, f).then(
+      (t) => since(Number(t)),
+      () => null,
+    );
   const [events, lease, heartbeat, scheduler] = await Promise.all([
     within('events', async () => (await eventsFlow().catch(() => false)) && Date.now()),
     within('lease', async () => (await leaseWorks().catch(() => false)) && Date.now()),
     // Written after t0, on the current primary (a replicated older heartbeat does not count).
-    within('heartbeat', () => { try { return newestHeartbeat() * 1000 > after && Date.now(); } catch { return undefined; } }),
-    within('scheduler', async () => ((await newestScheduledRun().catch(() => 0)) * 1000 > after) && Date.now()),
+    within('heartbeat', () => {
+      try {
+        return newestHeartbeat() * 1000 > after && Date.now();
+      } catch {
+        return undefined;
+      }
+    }),
+    within('scheduler', async () => (await newestScheduledRun().catch(() => 0)) * 1000 > after && Date.now()),
   ]);
   const r: Recovery = { events, lease, heartbeat, scheduler };
   const fmt = (v: number | null) => (v === null ? `no (not within ${seconds} s)` : `${v} s`);
-  console.log(`FIGURE redis-sentinel ${label}: events ${fmt(events)}, lease storage ${fmt(lease)}, Docket heartbeat `
-    + `${fmt(heartbeat)}, scheduler new run ${fmt(scheduler)} after the fault (Sentinel down-after ${DOWN_AFTER_MS} ms)`);
+  console.log(
+    `FIGURE redis-sentinel ${label}: events ${fmt(events)}, lease storage ${fmt(lease)}, Docket heartbeat ` +
+      `${fmt(heartbeat)}, scheduler new run ${fmt(scheduler)} after the fault (Sentinel down-after ${DOWN_AFTER_MS} ms)`,
+  );
   return r;
 }
 
 function logTail(name: string): string {
-  try { return fs.readFileSync(path.join(dir, name), 'utf8').slice(-3000); } catch { return ''; }
+  try {
+    return fs.readFileSync(path.join(dir, name), 'utf8').slice(-3000);
+  } catch {
+    return '';
+  }
 }
 
 function spawnPrefect(args: string[], log: string): ChildProcess {
@@ -203,8 +226,16 @@ async function stop(p: ChildProcess | undefined, group = false): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise((r) => p.once('exit', r));
   try {
-    if (group) { process.kill(-p.pid!, 'SIGCONT'); process.kill(-p.pid!, 'SIGKILL'); } else { p.kill('SIGCONT'); p.kill('SIGKILL'); }
-  } catch { /* gone */ }
+    if (group) {
+      process.kill(-p.pid!, 'SIGCONT');
+      process.kill(-p.pid!, 'SIGKILL');
+    } else {
+      p.kill('SIGCONT');
+      p.kill('SIGKILL');
+    }
+  } catch {
+    /* gone */
+  }
   await exited;
 }
 
@@ -216,18 +247,27 @@ async function startPrefect(e: Record<string, string>): Promise<void> {
   env = e;
   api = spawnPrefect(['server', 'start', '--host', '127.0.0.1', '--port', String(apiPort), '--no-services'], 'api.log');
   services = spawnPrefect(['server', 'services', 'start'], 'services.log');
-  await until('API healthy', 120, async () => (await api_('GET', '/health').catch(() => ({ status: 0 }))).status === 200 || undefined)
-    .catch((err) => { throw new Error(`${err}\n--- api log:\n${logTail('api.log')}`); });
+  await until('API healthy', 120, async () => (await api_('GET', '/health').catch(() => ({ status: 0 }))).status === 200 || undefined).catch((err) => {
+    throw new Error(`${err}\n--- api log:\n${logTail('api.log')}`);
+  });
 }
 
 /** The services' liveness probe as the manifest runs it (charts/prefect/scripts/services-alive.py), for this process. */
 function servicesAlive(): { status: number | null; out: string } {
-  const r = spawnSync(`${venv}/bin/python`, [path.join(SCRIPTS, 'services-alive.py'), '--pid', String(services!.pid)], { env, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(`${venv}/bin/python`, [path.join(SCRIPTS, 'services-alive.py'), '--pid', String(services!.pid)], {
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { status: r.status, out: `${r.stdout}${r.stderr}`.trim() };
 }
 
 beforeAll(async () => {
-  venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   execFileSync('bash', [path.resolve(__dirname, '../data/redis-setup.sh')], { stdio: 'inherit', timeout: 600_000 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-sentinel-'));
 
@@ -235,7 +275,12 @@ beforeAll(async () => {
   pgState = path.join(os.tmpdir(), `redis-sentinel-pg-${process.pid}`);
   pgEnv = { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: pgState, CDK8S_PREFECT_DATA_PG_PORT: String(await freePort()) };
   const out = execFileSync('bash', [PG_SETUP, 'start'], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'], env: pgEnv });
-  pg = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  pg = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   execFileSync(`${pg.PGBIN}/psql`, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `pw=${DB_PASSWORD}`, '-d', 'postgres'], {
     input: `CREATE ROLE ${USER} LOGIN PASSWORD :'pw';\nCREATE DATABASE ${DB} OWNER ${USER};\n`,
     env: { PATH: '/usr/bin:/bin', PGHOST: pg.PGHOST, PGPORT: pg.PGPORT, PGUSER: pg.PGUSER, PGPASSWORD: pg.PGPASSWORD },
@@ -246,23 +291,43 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) sentinels.push({ port: await freePort() });
   for (let i = 0; i < 3; i++) {
     fs.mkdirSync(path.join(dir, `redis-${i}`));
-    fs.writeFileSync(path.join(dir, `redis-${i}.conf`), [
-      `port ${redis[i].port}`, 'bind 127.0.0.1', `dir ${path.join(dir, `redis-${i}`)}`, 'save ""', 'appendonly yes',
-      'appendfsync everysec', `requirepass ${REDIS_PASSWORD}`, `masterauth ${REDIS_PASSWORD}`,
-      ...(i > 0 ? [`replicaof 127.0.0.1 ${redis[0].port}`] : []), '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, `redis-${i}.conf`),
+      [
+        `port ${redis[i].port}`,
+        'bind 127.0.0.1',
+        `dir ${path.join(dir, `redis-${i}`)}`,
+        'save ""',
+        'appendonly yes',
+        'appendfsync everysec',
+        `requirepass ${REDIS_PASSWORD}`,
+        `masterauth ${REDIS_PASSWORD}`,
+        ...(i > 0 ? [`replicaof 127.0.0.1 ${redis[0].port}`] : []),
+        '',
+      ].join('\n'),
+    );
     startRedis(i);
   }
   for (const r of redis) await until(`redis ${r.port} up`, 20, () => rcli(r.port, 'PING') === 'PONG' || undefined);
   // Sentinels rewrite their config files (discovered replicas, peers, epochs): one writable file each.
   for (let i = 0; i < 3; i++) {
     fs.mkdirSync(path.join(dir, `sentinel-${i}`));
-    fs.writeFileSync(path.join(dir, `sentinel-${i}.conf`), [
-      `port ${sentinels[i].port}`, 'bind 127.0.0.1', `dir ${path.join(dir, `sentinel-${i}`)}`,
-      `sentinel monitor ${MASTER} 127.0.0.1 ${redis[0].port} 2`, `sentinel auth-pass ${MASTER} ${REDIS_PASSWORD}`,
-      `sentinel down-after-milliseconds ${MASTER} ${DOWN_AFTER_MS}`, `sentinel failover-timeout ${MASTER} 10000`,
-      `sentinel parallel-syncs ${MASTER} 1`, `requirepass ${SENTINEL_PASSWORD}`, `sentinel sentinel-pass ${SENTINEL_PASSWORD}`, '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, `sentinel-${i}.conf`),
+      [
+        `port ${sentinels[i].port}`,
+        'bind 127.0.0.1',
+        `dir ${path.join(dir, `sentinel-${i}`)}`,
+        `sentinel monitor ${MASTER} 127.0.0.1 ${redis[0].port} 2`,
+        `sentinel auth-pass ${MASTER} ${REDIS_PASSWORD}`,
+        `sentinel down-after-milliseconds ${MASTER} ${DOWN_AFTER_MS}`,
+        `sentinel failover-timeout ${MASTER} 10000`,
+        `sentinel parallel-syncs ${MASTER} 1`,
+        `requirepass ${SENTINEL_PASSWORD}`,
+        `sentinel sentinel-pass ${SENTINEL_PASSWORD}`,
+        '',
+      ].join('\n'),
+    );
     startSentinel(i);
   }
   // Every Sentinel sees the primary, both replicas and the two other Sentinels.
@@ -280,11 +345,20 @@ beforeAll(async () => {
   apiUrl = `http://127.0.0.1:${apiPort}/api`;
   fs.mkdirSync(path.join(dir, 'home'));
   env = {
-    PATH: `${venv}/bin:/usr/bin:/bin`, LANG: 'C.UTF-8', HOME: path.join(dir, 'home'), PREFECT_HOME: path.join(dir, 'home', '.prefect'),
-    PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false', PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
-    PREFECT_SERVER_UI_ENABLED: 'false', PREFECT_API_URL: apiUrl,
-    PREFECT_SERVER_DATABASE_DRIVER: 'postgresql+asyncpg', PREFECT_SERVER_DATABASE_HOST: '127.0.0.1', PREFECT_SERVER_DATABASE_PORT: pg.PGPORT,
-    PREFECT_SERVER_DATABASE_NAME: DB, PREFECT_SERVER_DATABASE_USER: USER, PREFECT_SERVER_DATABASE_PASSWORD: DB_PASSWORD,
+    PATH: `${venv}/bin:/usr/bin:/bin`,
+    LANG: 'C.UTF-8',
+    HOME: path.join(dir, 'home'),
+    PREFECT_HOME: path.join(dir, 'home', '.prefect'),
+    PREFECT_SERVER_DATABASE_MIGRATE_ON_START: 'false',
+    PREFECT_SERVER_ANALYTICS_ENABLED: 'false',
+    PREFECT_SERVER_UI_ENABLED: 'false',
+    PREFECT_API_URL: apiUrl,
+    PREFECT_SERVER_DATABASE_DRIVER: 'postgresql+asyncpg',
+    PREFECT_SERVER_DATABASE_HOST: '127.0.0.1',
+    PREFECT_SERVER_DATABASE_PORT: pg.PGPORT,
+    PREFECT_SERVER_DATABASE_NAME: DB,
+    PREFECT_SERVER_DATABASE_USER: USER,
+    PREFECT_SERVER_DATABASE_PASSWORD: DB_PASSWORD,
     // The four prefect-redis settings, as the stack sets them, and the Sentinel URLs instead of host/port.
     PREFECT_SERVER_EVENTS_MESSAGING_BROKER: 'prefect_redis.messaging',
     PREFECT_SERVER_EVENTS_MESSAGING_CACHE: 'prefect_redis.messaging',
@@ -308,7 +382,10 @@ beforeAll(async () => {
   // A deployment on an interval schedule (no worker polls its pool: its runs only accumulate).
   await api_('POST', '/work_pools/', { name: 'sentinel-test', type: 'process' });
   const dep = await api_('POST', '/deployments/', {
-    name: 'sentinel-scheduled', flow_id: flowId, work_pool_name: 'sentinel-test', entrypoint: 'x.py:f',
+    name: 'sentinel-scheduled',
+    flow_id: flowId,
+    work_pool_name: 'sentinel-test',
+    entrypoint: 'x.py:f',
     schedules: [{ schedule: { interval: 10 }, active: true }],
   });
   if (dep.status !== 201 && dep.status !== 200) throw new Error(`deployment: ${dep.status} ${JSON.stringify(dep.json)}`);
@@ -331,7 +408,10 @@ async function fault(label: string, how: 'failover' | 'SIGKILL' | 'SIGSTOP'): Pr
   const t0 = Date.now();
   if (how === 'failover') expect(scli(sentinels[0].port, 'SENTINEL', 'failover', MASTER)).toBe('OK');
   else redis[victim].proc!.kill(how);
-  const after = await until(`${label}: a new primary`, 30, () => { const p = primaryPort(); return p !== before ? p : undefined; });
+  const after = await until(`${label}: a new primary`, 30, () => {
+    const p = primaryPort();
+    return p !== before ? p : undefined;
+  });
   console.log(`FIGURE redis-sentinel ${label}: Sentinel switched the primary ${before} -> ${after} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { victim, t0 };
 }
@@ -365,7 +445,10 @@ describe('Prefect on Redis Sentinel (real redis-server, 3 Sentinels, Prefect API
     expect(servicesAlive()).toEqual({ status: 0, out: expect.stringMatching(/^ALIVE: pid \d+ state \w, heartbeat [\d.]+s old$/) });
   }, 240_000);
 
-  for (const [label, how] of [['SENTINEL FAILOVER', 'failover'], ['primary SIGKILL', 'SIGKILL']] as const) {
+  for (const [label, how] of [
+    ['SENTINEL FAILOVER', 'failover'],
+    ['primary SIGKILL', 'SIGKILL'],
+  ] as const) {
     test(`after ${label}: a new primary, and every check works again by itself`, async () => {
       const { victim, t0 } = await fault(label, how);
       try {
@@ -394,7 +477,7 @@ describe('Prefect on Redis Sentinel (real redis-server, 3 Sentinels, Prefect API
       const r = await recovery('primary SIGSTOP', t0, 90);
       await watching;
       if (r.events === null || r.lease === null) throw withLogs(`messaging/leases not recovered: ${JSON.stringify(r)}`);
-      if (r.heartbeat !== null && r.scheduler !== null) return;   // Docket recovered by itself: nothing to contain
+      if (r.heartbeat !== null && r.scheduler !== null) return; // Docket recovered by itself: nothing to contain
       // Docket stays on the hung primary (it sets no read timeout: pydocket's BLOCKING_READ_SOCKET_TIMEOUT, and the
       // kernel of a hung process acknowledges keepalives). The liveness probe must see it, and a restart (what the
       // kubelet does on a failed liveness probe) must bring it back.
@@ -405,8 +488,10 @@ describe('Prefect on Redis Sentinel (real redis-server, 3 Sentinels, Prefect API
       // Docket redelivers a task that a dead worker held after its redelivery timeout (5 min, not configurable in
       // Prefect): the scheduler's perpetual task may wait that long.
       const after = await recovery('primary SIGSTOP, after the services restart', t1, 330);
-      console.log(`FIGURE redis-sentinel primary SIGSTOP: liveness probe DEAD at +${dead.at.toFixed(0)} s; after the restart `
-        + `heartbeat ${after.heartbeat} s, scheduler ${after.scheduler} s`);
+      console.log(
+        `FIGURE redis-sentinel primary SIGSTOP: liveness probe DEAD at +${dead.at.toFixed(0)} s; after the restart ` +
+          `heartbeat ${after.heartbeat} s, scheduler ${after.scheduler} s`,
+      );
       if (Object.values(after).includes(null)) throw withLogs(`not recovered after the restart: ${JSON.stringify(after)}`);
     } finally {
       await rejoin('primary SIGSTOP', victim);

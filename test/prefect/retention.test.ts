@@ -30,10 +30,25 @@ describe('prefect.retention', () => {
   });
 
   test('every setting follows its key; flow-run deletion can be turned off', () => {
-    const env = envMap(services(synth({ ...MINIMAL, prefect: { retention: {
-      eventsDays: 14, heartbeatEventsDays: 2, flowRuns: false, flowRunsDays: 30, vacuumIntervalSeconds: 900, vacuumBatchSize: 500,
-      redisTrimEverySeconds: 30, redisTrimIdleThresholdSeconds: 600,
-    } } })));
+    const env = envMap(
+      services(
+        synth({
+          ...MINIMAL,
+          prefect: {
+            retention: {
+              eventsDays: 14,
+              heartbeatEventsDays: 2,
+              flowRuns: false,
+              flowRunsDays: 30,
+              vacuumIntervalSeconds: 900,
+              vacuumBatchSize: 500,
+              redisTrimEverySeconds: 30,
+              redisTrimIdleThresholdSeconds: 600,
+            },
+          },
+        }),
+      ),
+    );
     expect(env).toMatchObject({
       PREFECT_SERVER_EVENTS_RETENTION_PERIOD: 'P14D',
       PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED: 'events',
@@ -58,12 +73,20 @@ describe('prefect.retention', () => {
       expectConfigError(r({ eventsDays: 3, heartbeatEventsDays: 5 }), 'prefect.retention.heartbeatEventsDays', /above eventsDays/);
       expectConfigError(r({ flowRuns: 'yes' }), 'prefect.retention.flowRuns', /true or false/);
       expectConfigError(r({ vacuumIntervalSeconds: 10 }), 'prefect.retention.vacuumIntervalSeconds');
-      expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED: 'true' } } }), 'prefect.extraEnv.PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED', /managed/);
+      expectConfigError(
+        () => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED: 'true' } } }),
+        'prefect.extraEnv.PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED',
+        /managed/,
+      );
     });
   });
 
   test('Prefect 3.9.1 and prefect-redis read the synthesized values as meant', () => {
-    const venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+    const venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], {
+      encoding: 'utf8',
+      timeout: 900_000,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
     const env: Record<string, string> = {};
     for (const e of services(synth({ ...MINIMAL, prefect: { retention: { eventsDays: 10, heartbeatEventsDays: 2, flowRunsDays: 45 } } })).env) {
       if (e.value !== undefined && /^PREFECT_(SERVER_EVENTS_RETENTION|SERVER_SERVICES_DB_VACUUM|REDIS_MESSAGING_CONSUMER)/.test(e.name)) env[e.name] = e.value;
@@ -88,9 +111,11 @@ print(json.dumps({
       events: 10 * 86400,
       vacuum_types: ['events', 'flow_runs', 'orphans'],
       flow_runs: 45 * 86400,
-      loop: 3600, batch: 200,
+      loop: 3600,
+      batch: 200,
       overrides: { 'prefect.flow-run.heartbeat': 2 * 86400 },
-      trim_every: 60, trim_idle: 300,
+      trim_every: 60,
+      trim_idle: 300,
     });
   }, 900_000);
 });

@@ -38,7 +38,6 @@ let env: Record<string, string>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 /** A container's env as the kubelet gives it, with the pod's writable paths mapped to the temporary directory. */
 function resolveEnv(c: any, secrets: Record<string, Record<string, string>>): Record<string, string> {
   const out = podEnv(c, secrets);
@@ -58,9 +57,15 @@ function pgSetup(action: 'start' | 'stop' | 'destroy'): string {
 }
 
 function psql(sql: string, vars: Record<string, string> = {}): string {
-  return execFileSync(`${pg!.PGBIN}/psql`, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', ...Object.entries(vars).flatMap(([k, v]) => ['-v', `${k}=${v}`])], {
-    input: sql, encoding: 'utf8', env: { PATH: '/usr/bin:/bin', PGHOST: pg!.PGHOST, PGPORT: pg!.PGPORT, PGUSER: pg!.PGUSER, PGPASSWORD: pg!.PGPASSWORD, PGCONNECT_TIMEOUT: '10' },
-  }).trim();
+  return execFileSync(
+    `${pg!.PGBIN}/psql`,
+    ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', ...Object.entries(vars).flatMap(([k, v]) => ['-v', `${k}=${v}`])],
+    {
+      input: sql,
+      encoding: 'utf8',
+      env: { PATH: '/usr/bin:/bin', PGHOST: pg!.PGHOST, PGPORT: pg!.PGPORT, PGUSER: pg!.PGUSER, PGPASSWORD: pg!.PGPASSWORD, PGCONNECT_TIMEOUT: '10' },
+    },
+  ).trim();
 }
 
 /**
@@ -78,10 +83,17 @@ function runProbe(cmd: string, args: string[]): Promise<{ status: number | null;
   return new Promise((resolve) => {
     const p = spawn(cmd, [...args, '--pid', String(services!.pid)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    p.stdout!.on('data', (d) => { out += d; });
-    p.stderr!.on('data', (d) => { out += d; });
+    p.stdout!.on('data', (d) => {
+      out += d;
+    });
+    p.stderr!.on('data', (d) => {
+      out += d;
+    });
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-    p.on('close', (status) => { clearTimeout(timer); resolve({ status, out: out.trim() }); });
+    p.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out: out.trim() });
+    });
   });
 }
 
@@ -106,7 +118,11 @@ function servicesLog(): string {
 }
 
 beforeAll(async () => {
-  venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  venv = execFileSync('bash', [path.resolve(__dirname, '../worker/prefect-venv.sh')], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   execFileSync('bash', [path.resolve(__dirname, '../data/redis-setup.sh')], { stdio: 'inherit', timeout: 600_000 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'services-alive-'));
 
@@ -114,14 +130,23 @@ beforeAll(async () => {
   pgState = path.join(os.tmpdir(), `services-alive-pg-${process.pid}`);
   pgEnv = { ...process.env, CDK8S_PREFECT_DATA_PG_STATE: pgState, CDK8S_PREFECT_DATA_PG_PORT: String(await freePort()) };
   const out = pgSetup('start');
-  pg = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  pg = Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   psql(`CREATE ROLE ${USER} LOGIN PASSWORD :'pw';\nCREATE DATABASE ${DB} OWNER ${USER};`, { pw: DB_PASSWORD });
 
   // Redis with a password (from a config file, so it is not in the process title), no persistence.
   const redisPort = await freePort();
   fs.writeFileSync(path.join(dir, 'redis.conf'), `port ${redisPort}\nbind 127.0.0.1\nrequirepass ${REDIS_PASSWORD}\ndir ${dir}\nsave ""\nappendonly no\n`);
   redis = spawn('redis-server', [path.join(dir, 'redis.conf')], { stdio: 'ignore' });
-  const cli = () => spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redisPort), 'ping'], { env: { ...process.env, REDISCLI_AUTH: REDIS_PASSWORD }, encoding: 'utf8' }).stdout?.trim();
+  const cli = () =>
+    spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(redisPort), 'ping'], {
+      env: { ...process.env, REDISCLI_AUTH: REDIS_PASSWORD },
+      encoding: 'utf8',
+    }).stdout?.trim();
   for (let i = 0; i < 100 && cli() !== 'PONG'; i++) await sleep(100);
   expect(cli()).toBe('PONG');
 
@@ -155,7 +180,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (services && services.exitCode === null && services.signalCode === null) {
     const exited = new Promise((r) => services!.once('exit', r));
-    try { process.kill(-services.pid!, 'SIGCONT'); process.kill(-services.pid!, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-services.pid!, 'SIGCONT');
+      process.kill(-services.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     await exited;
   }
   if (redis && redis.exitCode === null && redis.signalCode === null) {
@@ -184,7 +214,10 @@ describe('services-alive.py against a real `prefect server services start`', () 
       expect(stopped.took).toBeLessThan(MAX_AGE_S + MARGIN_S);
       // A hung event loop leaves the process in state S, which only the heartbeat's age reveals: --heartbeat-only
       // skips the state test and must turn non-zero once the last heartbeat is older than the max-age.
-      const hbOnly = async () => { const [cmd, args] = local([...probeCommand, '--heartbeat-only']); return runProbe(cmd, args); };
+      const hbOnly = async () => {
+        const [cmd, args] = local([...probeCommand, '--heartbeat-only']);
+        return runProbe(cmd, args);
+      };
       let hung: { status: number | null; out: string };
       for (;;) {
         hung = await hbOnly();
@@ -230,7 +263,13 @@ describe('services-alive.py against a real `prefect server services start`', () 
     expect([services!.exitCode, services!.signalCode]).toEqual([null, null]);
     const exited = new Promise((r) => services!.once('exit', r));
     process.kill(-services!.pid!, 'SIGTERM');
-    const timer = setTimeout(() => { try { process.kill(-services!.pid!, 'SIGKILL'); } catch { /* gone */ } }, 30_000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-services!.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 30_000);
     await exited;
     clearTimeout(timer);
     const r = await probe();

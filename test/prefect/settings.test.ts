@@ -1,8 +1,9 @@
 import { AUTH, MINIMAL, containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
 
-const prefectContainers = (objs = synth()) => podTemplates(objs)
-  .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
-  .flatMap(({ template }) => containers(template));
+const prefectContainers = (objs = synth()) =>
+  podTemplates(objs)
+    .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
+    .flatMap(({ template }) => containers(template));
 
 describe('Prefect settings → environment', () => {
   test('every Prefect container leaves migrations to the migrate Job', () => {
@@ -63,7 +64,8 @@ describe('Prefect settings → environment', () => {
   });
 
   test('the UI finds the API at the external URL, with its path prefix', () => {
-    const apiEnv = (prefect: object) => envMap(one(synth({ ...MINIMAL, prefect: { ...prefect, authSecret: AUTH } }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
+    const apiEnv = (prefect: object) =>
+      envMap(one(synth({ ...MINIMAL, prefect: { ...prefect, authSecret: AUTH } }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
     expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_API_URL).toBe('https://prefect.example.com/api');
     expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_SERVE_BASE).toBeUndefined();
     const prefixed = apiEnv({ externalUrl: 'https://ops.example.com/prefect/' });
@@ -73,7 +75,10 @@ describe('Prefect settings → environment', () => {
   });
 
   test('basic auth comes from a Secret, for the server and in-pod clients', () => {
-    const env = envMap(one(synth({ ...MINIMAL, prefect: { authSecret: { name: 'prefect-auth', key: 'auth-string' } } }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
+    const env = envMap(
+      one(synth({ ...MINIMAL, prefect: { authSecret: { name: 'prefect-auth', key: 'auth-string' } } }), 'Deployment', 'prefect-api').spec.template.spec
+        .containers[0],
+    );
     expect(env.PREFECT_SERVER_API_AUTH_STRING).toBe('secret:prefect-auth/auth-string');
     expect(env.PREFECT_API_AUTH_STRING).toBe('secret:prefect-auth/auth-string');
   });
@@ -82,8 +87,16 @@ describe('Prefect settings → environment', () => {
     const env = envMap(prefectContainers(synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_API_KEEPALIVE_TIMEOUT: '75' } } }))[0]);
     expect(env.PREFECT_SERVER_API_KEEPALIVE_TIMEOUT).toBe('75');
     // Retention has its own keys (prefect.retention).
-    expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_EVENTS_RETENTION_PERIOD: 'P3D' } } }), 'prefect.extraEnv.PREFECT_SERVER_EVENTS_RETENTION_PERIOD', /managed by the stack/);
-    expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_DATABASE_HOST: 'x' } } }), 'prefect.extraEnv.PREFECT_SERVER_DATABASE_HOST', /managed by the stack/);
+    expectConfigError(
+      () => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_EVENTS_RETENTION_PERIOD: 'P3D' } } }),
+      'prefect.extraEnv.PREFECT_SERVER_EVENTS_RETENTION_PERIOD',
+      /managed by the stack/,
+    );
+    expectConfigError(
+      () => synth({ ...MINIMAL, prefect: { extraEnv: { PREFECT_SERVER_DATABASE_HOST: 'x' } } }),
+      'prefect.extraEnv.PREFECT_SERVER_DATABASE_HOST',
+      /managed by the stack/,
+    );
     expectConfigError(() => synth({ ...MINIMAL, prefect: { extraEnv: { HTTP_PROXY: 'x' } } }), 'prefect.extraEnv.HTTP_PROXY', /not a Prefect setting/);
   });
 

@@ -10,8 +10,15 @@ const node = (args: string[], env: NodeJS.ProcessEnv = {}) =>
 
 /** Every file below `dir` with its content. */
 function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-    .map((e) => { const p = path.join(e.parentPath, e.name); return [path.relative(dir, p), fs.readFileSync(p, 'utf8')]; }));
+  return Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const p = path.join(e.parentPath, e.name);
+        return [path.relative(dir, p), fs.readFileSync(p, 'utf8')];
+      }),
+  );
 }
 
 describe('the synth command', () => {
@@ -53,7 +60,7 @@ describe('the synth command', () => {
     expect(snapshot(out)).toEqual(before);
   });
 
-  test('under the cdk8s CLI it also writes the CLI\'s own (emptied) folder, and replaces dist/ only on success', () => {
+  test("under the cdk8s CLI it also writes the CLI's own (emptied) folder, and replaces dist/ only on success", () => {
     const cli = path.join(work, 'cdk8s.out');
     const out = path.join(work, 'dist2');
     expect(node(['--output', out], { CDK8S_OUTDIR: cli }).status).toBe(0);

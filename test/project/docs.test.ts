@@ -5,7 +5,13 @@ import * as charts from '../../charts';
 
 const root = path.join(__dirname, '../..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
-const DOCS = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...fs
+    .readdirSync(path.join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The text between a marker pair of a file. */
 function section(file: string, name: string): string {
@@ -21,7 +27,14 @@ function anchors(text: string): Set<string> {
   for (const line of text.split('\n')) {
     if (line.startsWith('```')) fence = !fence;
     const m = !fence && /^#{1,6} (.*)$/.exec(line);
-    if (m) out.add(m[1].trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'));
+    if (m)
+      out.add(
+        m[1]
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, '')
+          .replace(/ /g, '-'),
+      );
   }
   return out;
 }
@@ -30,9 +43,11 @@ describe('docs', () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sections: { file: string; name: string; body: string }[] = require('../../scripts/docs-sections.js').generatedSections(charts);
   test.each(sections.map((s): [string, string, string] => [s.file, s.name, s.body]))(
-    '%s: the %s section is the generated one (npm run docs)', (file, name, body) => {
+    '%s: the %s section is the generated one (npm run docs)',
+    (file, name, body) => {
       expect(section(file, name)).toBe(body.trim());
-    });
+    },
+  );
 
   test('the README stays short: a newcomer reads it in five minutes', () => {
     expect(read('README.md').split('\n').length).toBeLessThanOrEqual(300);
@@ -54,7 +69,10 @@ describe('docs', () => {
       if (/^https?:/.test(target)) continue;
       const [rel, anchor] = target.split('#');
       const dest = rel ? path.join(path.dirname(path.join(root, file)), rel) : path.join(root, file);
-      if (!fs.existsSync(dest)) { broken.push(`${target}: no such file`); continue; }
+      if (!fs.existsSync(dest)) {
+        broken.push(`${target}: no such file`);
+        continue;
+      }
       if (anchor && dest.endsWith('.md') && !anchors(fs.readFileSync(dest, 'utf8')).has(anchor)) broken.push(`${target}: no such heading`);
     }
     expect(broken).toEqual([]);
@@ -63,7 +81,10 @@ describe('docs', () => {
   test("every alert's runbook_url opens its section of docs/alerts.md", () => {
     const stack = new charts.PrefectStack(Testing.app(), 'docs', charts.loadConfig(path.join(root, 'prefect-stack.yaml')));
     const rule = (Testing.synth(stack) as any[]).find((o) => o.kind === 'PrometheusRule');
-    const urls: string[] = rule.spec.groups.flatMap((g: any) => g.rules).filter((r: any) => r.alert).map((r: any) => r.annotations.runbook_url);
+    const urls: string[] = rule.spec.groups
+      .flatMap((g: any) => g.rules)
+      .filter((r: any) => r.alert)
+      .map((r: any) => r.annotations.runbook_url);
     expect(urls.length).toBeGreaterThan(10);
     const headings = anchors(read('docs/alerts.md'));
     for (const url of urls) {

@@ -14,12 +14,21 @@ describe('npm package', () => {
   const names: string[] = packed.files.map((f: { path: string }) => f.path);
 
   test('ships compiled JS and typings of charts/, its assets, and nothing of test/', () => {
-    expect(names).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'LICENSE', 'prefect-stack.yaml',
-      'lib/charts/index.js', 'lib/charts/index.d.ts', 'lib/charts/prefect-stack.d.ts',
-      'lib/charts/config/schema.json', 'lib/charts/config/schema-validator.js', 'lib/charts/prefect/scripts/migrations-applied.py',
-    ]));
-    expect(names.filter((n) => n.startsWith('test/') || n.startsWith('lib/test/') || n.endsWith('.ts') && !n.endsWith('.d.ts'))).toEqual([]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'prefect-stack.yaml',
+        'lib/charts/index.js',
+        'lib/charts/index.d.ts',
+        'lib/charts/prefect-stack.d.ts',
+        'lib/charts/config/schema.json',
+        'lib/charts/config/schema-validator.js',
+        'lib/charts/prefect/scripts/migrations-applied.py',
+      ]),
+    );
+    expect(names.filter((n) => n.startsWith('test/') || n.startsWith('lib/test/') || (n.endsWith('.ts') && !n.endsWith('.d.ts')))).toEqual([]);
     expect(names).not.toContain('lib/main.js');
     expect(names.filter((n) => n.startsWith('lib/main.') || n.startsWith('lib/app/'))).toEqual([]); // the app's bundle stays home
   });
@@ -27,7 +36,8 @@ describe('npm package', () => {
   // `npm pack` ran prepack (`npm run build`) above: lib/ is fresh here.
   test('the bundled app (lib/main.js → lib/main.bundle.js, from its code cache) writes exactly the committed dist/', () => {
     expect(fs.existsSync(path.join(root, 'lib/main.bundle.cache'))).toBe(true);
-    for (const run of [1, 2]) { // the build's cache, then the same again
+    for (const run of [1, 2]) {
+      // the build's cache, then the same again
       const out = fs.mkdtempSync(path.join(work, `dist-${run}-`));
       execFileSync(process.execPath, [path.join(root, 'lib/main.js'), '--output', out], { cwd: root, stdio: 'pipe' });
       const committed = path.join(root, 'dist');
@@ -49,7 +59,11 @@ describe('npm package', () => {
     expect(expected).toMatch(/apii: unknown key; did you mean "api"\?/);
     let r: { status: number | null; stderr: string } = { status: 0, stderr: '' };
     try {
-      execFileSync(process.execPath, [path.join(root, 'lib/main.js'), '--config', bad, '--output', path.join(work, 'bad-out')], { cwd: root, stdio: 'pipe', encoding: 'utf8' });
+      execFileSync(process.execPath, [path.join(root, 'lib/main.js'), '--config', bad, '--output', path.join(work, 'bad-out')], {
+        cwd: root,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      });
     } catch (e) {
       r = e as { status: number; stderr: string };
     }
@@ -62,21 +76,38 @@ describe('npm package', () => {
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'scratch', version: '1.0.0', private: true }));
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, packed.filename),
-      `cdk8s@${pkg.devDependencies.cdk8s}`, `constructs@${pkg.devDependencies.constructs}`], project);
-    fs.writeFileSync(path.join(project, 'synth.js'), `
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        path.join(work, packed.filename),
+        `cdk8s@${pkg.devDependencies.cdk8s}`,
+        `constructs@${pkg.devDependencies.constructs}`,
+      ],
+      project,
+    );
+    fs.writeFileSync(
+      path.join(project, 'synth.js'),
+      `
       const { App } = require('cdk8s');
       const { PrefectStack, loadConfig } = require('cdk8s-prefect-stack');
       const app = new App({ outdir: 'out' });
       new PrefectStack(app, 'stack', loadConfig(require.resolve('cdk8s-prefect-stack/prefect-stack.yaml')));
       app.synth();
-    `);
+    `,
+    );
     run('node', ['synth.js'], project);
     // The installed package validates with its precompiled validator (lib/charts/config/schema-validator.js): the
     // same messages as the library compiled from sources.
-    fs.writeFileSync(path.join(project, 'bad.js'), `
+    fs.writeFileSync(
+      path.join(project, 'bad.js'),
+      `
       try { require('cdk8s-prefect-stack').parseConfig('api:\\n  replica: 2\\n', 'x.yaml'); } catch (e) { console.log(e.message); }
-    `);
+    `,
+    );
     let expected = '';
     try {
       parseConfig('api:\n  replica: 2\n', 'x.yaml');

@@ -45,7 +45,11 @@ let venv: string;
 let dir: string;
 
 beforeAll(() => {
-  venv = execFileSync('bash', [path.join(__dirname, 'prefect-venv.sh'), 'kubernetes'], { encoding: 'utf8', timeout: 900_000, stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  venv = execFileSync('bash', [path.join(__dirname, 'prefect-venv.sh'), 'kubernetes'], {
+    encoding: 'utf8',
+    timeout: 900_000,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'job-manifest-'));
 }, 900_000);
 
@@ -83,11 +87,18 @@ describe('the Job prefect-kubernetes renders from the generated template', () =>
     expect(pod.serviceAccountName).toBe('prefect-flow-run');
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.enableServiceLinks).toBe(false);
-    expect(job.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'flow-run', 'app.kubernetes.io/instance': 'prefect', 'app.kubernetes.io/name': 'prefect' });
+    expect(job.spec.template.metadata.labels).toMatchObject({
+      'app.kubernetes.io/component': 'flow-run',
+      'app.kubernetes.io/instance': 'prefect',
+      'app.kubernetes.io/name': 'prefect',
+    });
     expect(Object.keys(job.spec.template.metadata.labels)).toContain('prefect.io/flow-run-id');
     const c = pod.containers[0];
     expect(c.image).toBe('docker.io/prefecthq/prefect:3.9.1-python3.12');
-    expect(c.resources).toEqual({ requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '256Mi' }, limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '2112Mi' } });
+    expect(c.resources).toEqual({
+      requests: { 'cpu': '100m', 'memory': '256Mi', 'ephemeral-storage': '256Mi' },
+      limits: { 'cpu': '1', 'memory': '1Gi', 'ephemeral-storage': '2112Mi' },
+    });
     const env = byName(c.env);
     expect(env.PREFECT_API_URL.value).toBe('http://prefect-api.prefect.svc:4200/api');
     expect(env.HOME.value).toBe('/home/prefect');
@@ -102,8 +113,11 @@ describe('the Job prefect-kubernetes renders from the generated template', () =>
     expect(env.PREFECT_API_AUTH_STRING).toEqual({ name: 'PREFECT_API_AUTH_STRING', valueFrom: { secretKeyRef: { name: 'prefect-auth', key: 'auth-string' } } });
   }, 300_000);
 
-  test('a deployment\'s job variables override image, namespace and resources, never the security context', () => {
-    const job = render({ ...MINIMAL, worker: { jobNamespaces: ['prefect', 'flows'] } }, { image: 'registry.example.com/etl:2.0.1', namespace: 'flows', memory_limit: '4Gi', env: { MODE: 'batch' } });
+  test("a deployment's job variables override image, namespace and resources, never the security context", () => {
+    const job = render(
+      { ...MINIMAL, worker: { jobNamespaces: ['prefect', 'flows'] } },
+      { image: 'registry.example.com/etl:2.0.1', namespace: 'flows', memory_limit: '4Gi', env: { MODE: 'batch' } },
+    );
     expect(job.metadata.namespace).toBe('flows');
     const c = job.spec.template.spec.containers[0];
     expect(c.image).toBe('registry.example.com/etl:2.0.1');

@@ -58,7 +58,11 @@ describe('PrefectWorker', () => {
     const objs = synth({ ...MINIMAL, worker: { workPool: 'k8s-runs' } });
     const init = worker(objs).spec.template.spec.initContainers[0];
     expect(init.args).toEqual(['python', '/etc/prefect-worker/ensure-work-pool.py']);
-    expect(envMap(init)).toMatchObject({ WORK_POOL_NAME: 'k8s-runs', WORK_POOL_TYPE: 'kubernetes', WORK_POOL_TEMPLATE: '/etc/prefect-worker/base-job-template.json' });
+    expect(envMap(init)).toMatchObject({
+      WORK_POOL_NAME: 'k8s-runs',
+      WORK_POOL_TYPE: 'kubernetes',
+      WORK_POOL_TEMPLATE: '/etc/prefect-worker/base-job-template.json',
+    });
     const cm = one(objs, 'ConfigMap', 'prefect-worker');
     expect(cm.data['ensure-work-pool.py']).toContain('update_work_pool');
     // A template change rolls the worker (the annotation is the template's hash).
@@ -90,12 +94,19 @@ describe('PrefectWorker', () => {
     expect([v.cpu_request.default, v.memory_request.default, v.cpu_limit.default, v.memory_limit.default]).toEqual(['100m', '256Mi', '1', '2Gi']);
     // Disk: the logs and the two 1Gi volumes (HOME and /tmp) fit the limit.
     expect([v.ephemeral_storage_request.default, v.ephemeral_storage_limit.default]).toEqual(['256Mi', '2112Mi']);
-    expect(pod.containers[0].resources.limits).toEqual({ 'cpu': '{{ cpu_limit }}', 'memory': '{{ memory_limit }}', 'ephemeral-storage': '{{ ephemeral_storage_limit }}' });
+    expect(pod.containers[0].resources.limits).toEqual({
+      'cpu': '{{ cpu_limit }}',
+      'memory': '{{ memory_limit }}',
+      'ephemeral-storage': '{{ ephemeral_storage_limit }}',
+    });
     // Every placeholder of the job configuration is a declared variable (Prefect's server refuses others).
     const placeholders = [...JSON.stringify(t.job_configuration).matchAll(/\{\{ *([a-z_]+) *\}\}/g)].map((m) => m[1]);
     for (const p of new Set(placeholders)) expect([p, p in v]).toEqual([p, true]);
     // Flow-run pods carry the labels the NetworkPolicies select.
-    expect(t.job_configuration.job_manifest.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'flow-run', 'app.kubernetes.io/instance': 'prefect' });
+    expect(t.job_configuration.job_manifest.spec.template.metadata.labels).toMatchObject({
+      'app.kubernetes.io/component': 'flow-run',
+      'app.kubernetes.io/instance': 'prefect',
+    });
     const sa = objs.filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'prefect-flow-run');
     expect(sa.map((o) => [o.metadata.namespace, o.automountServiceAccountToken])).toEqual([['prefect', false]]);
     // No Role is bound to the flow-run ServiceAccount.
@@ -120,19 +131,24 @@ describe('PrefectWorker', () => {
     ]);
     expect(envMap(worker(objs).spec.template.spec.containers[0]).PREFECT_INTEGRATIONS_KUBERNETES_OBSERVER_NAMESPACES).toBe('flows,batch');
     expect(template(objs).variables.properties.namespace.default).toBe('flows');
-    expect(objs.filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'prefect-flow-run').map((o) => o.metadata.namespace)).toEqual(['flows', 'batch']);
+    expect(objs.filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'prefect-flow-run').map((o) => o.metadata.namespace)).toEqual([
+      'flows',
+      'batch',
+    ]);
   });
 
   test('network flows: worker → API and Kubernetes API, flow runs → API (and out on 443 in the stack namespace)', () => {
     const stack = new PrefectStack(Testing.app(), 'test', { ...MINIMAL, worker: { jobNamespaces: ['prefect', 'flows'], kubernetesApiCidrs: ['10.0.0.1/32'] } });
     const rows = flowRows(stack.flows).map((r) => `${r.from} | ${r.to} | ${r.ports}`);
-    expect(rows).toEqual(expect.arrayContaining([
-      '`worker` | `api` | 4200/TCP',
-      '`worker` | 10.0.0.1/32 | 443/TCP, 6443/TCP',
-      '`flow-run` | `api` | 4200/TCP',
-      '`flow-run` | 0.0.0.0/0, ::/0 | 443/TCP',
-      'namespace `flows`, pods `app.kubernetes.io/component=flow-run,app.kubernetes.io/instance=prefect` | `api` | 4200/TCP',
-    ]));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        '`worker` | `api` | 4200/TCP',
+        '`worker` | 10.0.0.1/32 | 443/TCP, 6443/TCP',
+        '`flow-run` | `api` | 4200/TCP',
+        '`flow-run` | 0.0.0.0/0, ::/0 | 443/TCP',
+        'namespace `flows`, pods `app.kubernetes.io/component=flow-run,app.kubernetes.io/instance=prefect` | `api` | 4200/TCP',
+      ]),
+    );
     // Nothing else reaches the worker.
     expect(rows.filter((r) => / \| `worker` \| /.test(r))).toEqual([]);
   });
@@ -143,14 +159,24 @@ describe('PrefectWorker', () => {
     // _base_flow_run_labels / _base_deployment_labels) replaces name, part-of, managed-by and version.
     const pod = {
       ...template(objs).job_configuration.job_manifest.spec.template.metadata.labels,
-      'app.kubernetes.io/name': 'my-deployment', 'app.kubernetes.io/part-of': 'prefect',
-      'app.kubernetes.io/managed-by': 'prefect', 'app.kubernetes.io/version': '3.9.1',
+      'app.kubernetes.io/name': 'my-deployment',
+      'app.kubernetes.io/part-of': 'prefect',
+      'app.kubernetes.io/managed-by': 'prefect',
+      'app.kubernetes.io/version': '3.9.1',
     };
     const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
     const selects = (sel: Record<string, string>) => Object.entries(sel).every(([k, v]) => pod[k] === v);
     expect(selects(policies.find((p) => p.metadata.name === 'prefect-allow-flow-run')!.spec.podSelector.matchLabels)).toBe(true);
     const apiFrom = policies.find((p) => p.metadata.name === 'prefect-allow-api')!.spec.ingress.flatMap((r: any) => r.from ?? []);
-    expect(apiFrom.some((f: any) => !f.namespaceSelector && f.podSelector && f.podSelector.matchLabels['app.kubernetes.io/component'] === 'flow-run' && selects(f.podSelector.matchLabels))).toBe(true);
+    expect(
+      apiFrom.some(
+        (f: any) =>
+          !f.namespaceSelector &&
+          f.podSelector &&
+          f.podSelector.matchLabels['app.kubernetes.io/component'] === 'flow-run' &&
+          selects(f.podSelector.matchLabels),
+      ),
+    ).toBe(true);
   });
 
   describe('bad input', () => {
@@ -178,7 +204,11 @@ describe('PrefectWorker', () => {
       bad(withContainer({}, { hostNetwork: true }), `${f}.hostNetwork`, /host namespaces/);
       bad(withContainer({}, { volumes: [{ name: 'docker', hostPath: { path: '/var/run/docker.sock' } }] }), `${f}.volumes[0].hostPath`, /forbids/);
       bad({ job_configuration: { command: '{{ command }}' } }, 'worker.baseJobTemplate.variables', /JSON schema/);
-      bad({ job_configuration: { command: '{{ command }}' }, variables: base.variables }, 'worker.baseJobTemplate.job_configuration.job_manifest', /batch\/v1 Job/);
+      bad(
+        { job_configuration: { command: '{{ command }}' }, variables: base.variables },
+        'worker.baseJobTemplate.job_configuration.job_manifest',
+        /batch\/v1 Job/,
+      );
       // The template as generated passes when given back explicitly.
       expect(() => synth({ ...MINIMAL, worker: { baseJobTemplate: base } })).not.toThrow();
     });
@@ -189,7 +219,11 @@ describe('PrefectWorker', () => {
       expectConfigError(() => synth({ ...MINIMAL, worker: { kubernetesApiCidrs: ['10.0.0.1'] } }), 'worker.kubernetesApiCidrs[0]', /CIDR/);
       expectConfigError(() => synth({ ...MINIMAL, worker: { jobs: { image: 'prefecthq/prefect:latest' } } }), 'worker.jobs.image', /pinned/);
       expectConfigError(() => synth({ ...MINIMAL, worker: { extraEnv: { PREFECT_API_URL: 'http://x' } } }), 'worker.extraEnv.PREFECT_API_URL', /managed/);
-      expectConfigError(() => synth({ ...MINIMAL, worker: { jobs: { resources: { requests: { memory: '4Gi' } } } } }), 'worker.jobs.resources.requests.memory', /above the limit/);
+      expectConfigError(
+        () => synth({ ...MINIMAL, worker: { jobs: { resources: { requests: { memory: '4Gi' } } } } }),
+        'worker.jobs.resources.requests.memory',
+        /above the limit/,
+      );
     });
   });
 });

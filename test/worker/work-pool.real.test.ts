@@ -41,8 +41,11 @@ beforeAll(async () => {
     try {
       const r = await fetch(`http://127.0.0.1:${PORT}/api/health`);
       if (r.ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`Prefect server did not start:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8')}`);
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`Prefect server did not start:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8')}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }, 900_000);
@@ -100,19 +103,23 @@ async def main():
         print(json.dumps({"type": p.type, "is_paused": p.is_paused, "concurrency_limit": p.concurrency_limit, "base_job_template": p.base_job_template}))
 asyncio.run(main())`;
   const out = execFileSync(`${venv}/bin/python`, ['-c', code], {
-    env: { ...baseEnv(), PREFECT_API_URL: `http://127.0.0.1:${PORT}/api`, PREFECT_API_AUTH_STRING: AUTH }, encoding: 'utf8',
+    env: { ...baseEnv(), PREFECT_API_URL: `http://127.0.0.1:${PORT}/api`, PREFECT_API_AUTH_STRING: AUTH },
+    encoding: 'utf8',
   });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
 function cli(...args: string[]) {
-  execFileSync(`${venv}/bin/prefect`, args, { env: { ...baseEnv(), PREFECT_API_URL: `http://127.0.0.1:${PORT}/api`, PREFECT_API_AUTH_STRING: AUTH }, stdio: 'pipe' });
+  execFileSync(`${venv}/bin/prefect`, args, {
+    env: { ...baseEnv(), PREFECT_API_URL: `http://127.0.0.1:${PORT}/api`, PREFECT_API_AUTH_STRING: AUTH },
+    stdio: 'pipe',
+  });
 }
 
 describe('ensure-work-pool.py against a real Prefect server', () => {
   test('creates the pool with the generated template, then leaves it alone', () => {
     const first = ensure({ ...MINIMAL, worker: { workPool: 'k8s-a' } });
-    expect([first.status, first.out]).toEqual([0, expect.stringContaining("base job template created")]);
+    expect([first.status, first.out]).toEqual([0, expect.stringContaining('base job template created')]);
     const pool = readPool('k8s-a');
     expect(pool.type).toBe('kubernetes');
     expect(pool.base_job_template).toEqual(first.template);
@@ -121,7 +128,7 @@ describe('ensure-work-pool.py against a real Prefect server', () => {
     expect([again.status, again.out]).toEqual([0, expect.stringContaining('base job template unchanged')]);
   }, 180_000);
 
-  test('a new template updates only the template: the operator\'s pause and concurrency limit stay', () => {
+  test("a new template updates only the template: the operator's pause and concurrency limit stay", () => {
     expect(ensure({ ...MINIMAL, worker: { workPool: 'k8s-b' } }).status).toBe(0);
     cli('work-pool', 'pause', 'k8s-b');
     cli('work-pool', 'set-concurrency-limit', 'k8s-b', '7');
@@ -143,7 +150,9 @@ describe('ensure-work-pool.py against a real Prefect server', () => {
 
   test('a template the server refuses stops the init container at once (no endless retry)', () => {
     const started = Date.now();
-    const r = ensure({ ...MINIMAL, worker: { workPool: 'k8s-bad' } }, (t) => { t.job_configuration.extra = '{{ undeclared_variable }}'; });
+    const r = ensure({ ...MINIMAL, worker: { workPool: 'k8s-bad' } }, (t) => {
+      t.job_configuration.extra = '{{ undeclared_variable }}';
+    });
     expect(r.status).toBe(3);
     expect(r.out).toContain('undeclared_variable');
     expect(Date.now() - started).toBeLessThan(60_000);

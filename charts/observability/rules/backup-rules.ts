@@ -21,7 +21,8 @@ export function backupRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRule
           for: '10m',
           summary: `No successful Prefect database backup for more than ${opts.backupMaxAgeHours} hours`,
           description: `The backup CronJob {{ $labels.cronjob }} has not completed successfully for more than ${opts.backupMaxAgeHours} hours (or ever, ${opts.backupMaxAgeHours} hours after it was created). A restore now would lose more than a day of flow-run history.`,
-          runbook: '`kubectl -n NS get cronjob,jobs -l app.kubernetes.io/component=postgres-backup`: a suspended CronJob, jobs that fail (see PrefectBackupJobFailed), or jobs never created (missed schedules beyond startingDeadlineSeconds, e.g. after controller downtime). Run one now with `kubectl create job --from=cronjob/CRONJOB manual-backup` and watch it finish.',
+          runbook:
+            '`kubectl -n NS get cronjob,jobs -l app.kubernetes.io/component=postgres-backup`: a suspended CronJob, jobs that fail (see PrefectBackupJobFailed), or jobs never created (missed schedules beyond startingDeadlineSeconds, e.g. after controller downtime). Run one now with `kubectl create job --from=cronjob/CRONJOB manual-backup` and watch it finish.',
         }),
         rule({
           alert: 'PrefectBackupJobFailed',
@@ -31,7 +32,8 @@ export function backupRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRule
           for: '5m',
           summary: 'The last Prefect database backup failed',
           description: 'The most recent run of the backup CronJob {{ $labels.cronjob }} ended without success; the previous good backup is getting older.',
-          runbook: '`kubectl -n NS logs job/<latest backup job>` (failed jobs are kept: `failedJobsHistoryLimit`). Typical causes: the backup claim is full (retention too long for its size), the database password Secret changed, `pg_dump` version older than the server. Fix, then run `kubectl create job --from=cronjob/CRONJOB manual-backup`.',
+          runbook:
+            '`kubectl -n NS logs job/<latest backup job>` (failed jobs are kept: `failedJobsHistoryLimit`). Typical causes: the backup claim is full (retention too long for its size), the database password Secret changed, `pg_dump` version older than the server. Fix, then run `kubectl create job --from=cronjob/CRONJOB manual-backup`.',
         }),
       ],
     });

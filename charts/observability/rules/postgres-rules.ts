@@ -19,8 +19,10 @@ export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRu
           expr: `pg_up${s} == 0 or up${s} == 0`,
           for: '2m',
           summary: 'PostgreSQL of {{ $labels.namespace }} is down',
-          description: 'postgres_exporter on {{ $labels.pod }} cannot reach PostgreSQL, or Prometheus cannot reach the exporter, for 2 minutes. The Prefect API answers 503 on /api/ready and flow runs cannot change state.',
-          runbook: '`kubectl -n NS get pod -l app.kubernetes.io/component=postgres`; read the postgres container log (`kubectl logs … -c postgres`) for crash or disk-full messages; check the PersistentVolumeClaim is Bound and has space (`df` in the pod). If only the exporter is down (`up == 0`, `pg_up` absent) read the exporter container log.',
+          description:
+            'postgres_exporter on {{ $labels.pod }} cannot reach PostgreSQL, or Prometheus cannot reach the exporter, for 2 minutes. The Prefect API answers 503 on /api/ready and flow runs cannot change state.',
+          runbook:
+            '`kubectl -n NS get pod -l app.kubernetes.io/component=postgres`; read the postgres container log (`kubectl logs … -c postgres`) for crash or disk-full messages; check the PersistentVolumeClaim is Bound and has space (`df` in the pod). If only the exporter is down (`up == 0`, `pg_up` absent) read the exporter container log.',
         }),
         rule({
           alert: 'PrefectPostgresConnectionsNearLimit',
@@ -31,7 +33,8 @@ export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRu
           for: '5m',
           summary: 'PostgreSQL connections of {{ $labels.namespace }} are {{ $value | humanizePercentage }} of the usable limit',
           description: `More than ${pct(opts.postgresConnectionsRatio)} of max_connections (minus reserved connections) are open for 5 minutes. New Prefect pods (a rollout's surge, the autoscaler) will fail with "too many clients".`,
-          runbook: 'Compare API replicas × processes × (pool size + max overflow) + background services with `max_connections` (the data tier sizes it from `api.replicas`/`api.autoscaling.maxReplicas` and `prefect.databasePool`). Either lower `prefect.databasePool` or raise `max_connections` in the Postgres settings and restart Postgres. `SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3` shows who holds them; many `idle in transaction` rows point at a stuck client.',
+          runbook:
+            'Compare API replicas × processes × (pool size + max overflow) + background services with `max_connections` (the data tier sizes it from `api.replicas`/`api.autoscaling.maxReplicas` and `prefect.databasePool`). Either lower `prefect.databasePool` or raise `max_connections` in the Postgres settings and restart Postgres. `SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3` shows who holds them; many `idle in transaction` rows point at a stuck client.',
         }),
       ],
     });
@@ -46,15 +49,17 @@ export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRu
     const rules: AlertRule[] = [];
     if (ctx.databaseVolumeBytes !== undefined) {
       const threshold = Math.floor(ctx.databaseVolumeBytes * opts.databaseSizeRatio);
-      rules.push(rule({
-        alert: 'PrefectDatabaseLarge',
-        severity: 'warning',
-        expr: `${DB_SIZE}${s} > ${threshold}`,
-        for: '30m',
-        summary: `Prefect database {{ $labels.datname }} is {{ $value | humanize1024 }}B, over ${pct(opts.databaseSizeRatio)} of its volume`,
-        description: `The Prefect database has been larger than ${pct(opts.databaseSizeRatio)} of the ${gib(ctx.databaseVolumeBytes)} PostgreSQL volume (${gib(threshold)}) for 30 minutes. When the volume fills, PostgreSQL stops accepting writes and Prefect stops.`,
-        runbook: `The PostgreSQL dashboard's "Largest tables" panel (recording rule \`${TABLE_BYTES}\`) shows what grows: \`events\`/\`event_resources\` are bounded by \`prefect.retention.eventsDays\`, \`log\` and \`flow_run\` by \`prefect.retention.flowRunsDays\`; lower them (the vacuum service deletes the excess within hours; VACUUM makes the space reusable but does not shrink the files). Or grow \`database.inCluster.storage.size\`: if the StorageClass allows volume expansion, edit the claim \`data-INSTANCE-postgres-0\` (the StatefulSet's template cannot change), then set the same size in the configuration.`,
-      }));
+      rules.push(
+        rule({
+          alert: 'PrefectDatabaseLarge',
+          severity: 'warning',
+          expr: `${DB_SIZE}${s} > ${threshold}`,
+          for: '30m',
+          summary: `Prefect database {{ $labels.datname }} is {{ $value | humanize1024 }}B, over ${pct(opts.databaseSizeRatio)} of its volume`,
+          description: `The Prefect database has been larger than ${pct(opts.databaseSizeRatio)} of the ${gib(ctx.databaseVolumeBytes)} PostgreSQL volume (${gib(threshold)}) for 30 minutes. When the volume fills, PostgreSQL stops accepting writes and Prefect stops.`,
+          runbook: `The PostgreSQL dashboard's "Largest tables" panel (recording rule \`${TABLE_BYTES}\`) shows what grows: \`events\`/\`event_resources\` are bounded by \`prefect.retention.eventsDays\`, \`log\` and \`flow_run\` by \`prefect.retention.flowRunsDays\`; lower them (the vacuum service deletes the excess within hours; VACUUM makes the space reusable but does not shrink the files). Or grow \`database.inCluster.storage.size\`: if the StorageClass allows volume expansion, edit the claim \`data-INSTANCE-postgres-0\` (the StatefulSet's template cannot change), then set the same size in the configuration.`,
+        }),
+      );
     }
     rules.push(
       rule({
@@ -75,7 +80,8 @@ export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRu
         for: '6h',
         summary: 'Prefect table {{ $labels.relname }} keeps growing ({{ $value | humanize1024 }}B)',
         description: `The table, whose rows prefect.retention deletes, is more than ${Math.round((opts.retentionTableGrowthRatio - 1) * 100)} % bigger than 3 days ago and still growing: the database vacuum deletes less than Prefect writes, or does not run.`,
-        runbook: 'Check the background services pod runs the vacuum: `kubectl logs deploy/INSTANCE-background-services | grep -i vacuum` (PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED lists `events` and, with `prefect.retention.flowRuns`, `flow_runs`). Errors there (lock timeouts, statement timeouts) stop deletion; a vacuum that runs but falls behind needs a larger `prefect.retention.vacuumBatchSize` or a shorter `vacuumIntervalSeconds`. Dead rows on the PostgreSQL dashboard that never fall mean autovacuum cannot keep up either. On a new server the tables grow until their retention window (eventsDays, flowRunsDays) is full: expected then.',
+        runbook:
+          'Check the background services pod runs the vacuum: `kubectl logs deploy/INSTANCE-background-services | grep -i vacuum` (PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED lists `events` and, with `prefect.retention.flowRuns`, `flow_runs`). Errors there (lock timeouts, statement timeouts) stop deletion; a vacuum that runs but falls behind needs a larger `prefect.retention.vacuumBatchSize` or a shorter `vacuumIntervalSeconds`. Dead rows on the PostgreSQL dashboard that never fall mean autovacuum cannot keep up either. On a new server the tables grow until their retention window (eventsDays, flowRunsDays) is full: expected then.',
       }),
     );
     groups.push({
@@ -85,7 +91,10 @@ export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRu
         { record: DB_SIZE, expr: `max by (namespace, job, datname) (pg_database_size_bytes${db})` },
         { record: DB_GROWTH, expr: `deriv(${DB_SIZE}${s}[6h]) * 86400` },
         // Table plus its indexes (table_size_bytes already counts TOAST, where events' payloads live).
-        { record: TABLE_BYTES, expr: `max by (namespace, job, datname, relname) (\n  pg_stat_user_tables_table_size_bytes${db}\n  + pg_stat_user_tables_index_size_bytes${db}\n)` },
+        {
+          record: TABLE_BYTES,
+          expr: `max by (namespace, job, datname, relname) (\n  pg_stat_user_tables_table_size_bytes${db}\n  + pg_stat_user_tables_index_size_bytes${db}\n)`,
+        },
       ],
       rules,
     });

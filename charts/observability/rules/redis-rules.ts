@@ -18,8 +18,10 @@ export function redisRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRules
           expr: `redis_up${s} == 0 or up${s} == 0`,
           for: '2m',
           summary: 'Redis of {{ $labels.namespace }} is down',
-          description: 'redis_exporter on {{ $labels.pod }} cannot reach Redis, or Prometheus cannot reach the exporter, for 2 minutes. Prefect events, automations and the background services\' coordination stop.',
-          runbook: '`kubectl -n NS get pod -l app.kubernetes.io/component=redis`; read the redis container log (OOM, "Can\'t save in background", AOF errors); check the claim has space. After Redis returns, the API and background pods reconnect on their own; restart the background services Deployment if the scheduler stays idle (Prefect #22436).',
+          description:
+            "redis_exporter on {{ $labels.pod }} cannot reach Redis, or Prometheus cannot reach the exporter, for 2 minutes. Prefect events, automations and the background services' coordination stop.",
+          runbook:
+            '`kubectl -n NS get pod -l app.kubernetes.io/component=redis`; read the redis container log (OOM, "Can\'t save in background", AOF errors); check the claim has space. After Redis returns, the API and background pods reconnect on their own; restart the background services Deployment if the scheduler stays idle (Prefect #22436).',
         }),
         rule({
           alert: 'PrefectRedisMemoryNearLimit',
@@ -29,7 +31,8 @@ export function redisRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRules
           for: '10m',
           summary: 'Redis of {{ $labels.namespace }} uses {{ $value | humanizePercentage }} of maxmemory',
           description: `Redis memory has been above ${pct(opts.redisMemoryRatio)} of maxmemory for 10 minutes. At the limit Redis evicts keys or refuses writes, and Prefect loses events.`,
-          runbook: 'Look at the Redis dashboard: a growing stream length (`events`, `actions`…) means trimming does not keep up or a consumer group holds old entries (Prefect #18606, #20104). `XINFO GROUPS <stream>` in redis-cli shows groups with large pending counts; delete groups of consumers that no longer exist. Otherwise raise `maxmemory` and the container memory limit together.',
+          runbook:
+            'Look at the Redis dashboard: a growing stream length (`events`, `actions`…) means trimming does not keep up or a consumer group holds old entries (Prefect #18606, #20104). `XINFO GROUPS <stream>` in redis-cli shows groups with large pending counts; delete groups of consumers that no longer exist. Otherwise raise `maxmemory` and the container memory limit together.',
         }),
         rule({
           alert: 'PrefectRedisRejectedConnections',
@@ -37,8 +40,10 @@ export function redisRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRules
           expr: `increase(redis_rejected_connections_total${s}[5m]) > 0`,
           for: '0m',
           summary: 'Redis of {{ $labels.namespace }} rejected connections',
-          description: 'Redis refused {{ $value | humanize }} client connections in the last 5 minutes because maxclients was reached. Prefect processes that cannot connect drop events or fail requests.',
-          runbook: 'Compare `redis_connected_clients` with `redis_config_maxclients` on the Redis dashboard. A connection leak shows as a steady climb after each rollout: restart the leaking Deployment. Otherwise raise `maxclients` (and the pod\'s file-descriptor limit follows it).',
+          description:
+            'Redis refused {{ $value | humanize }} client connections in the last 5 minutes because maxclients was reached. Prefect processes that cannot connect drop events or fail requests.',
+          runbook:
+            "Compare `redis_connected_clients` with `redis_config_maxclients` on the Redis dashboard. A connection leak shows as a steady climb after each rollout: restart the leaking Deployment. Otherwise raise `maxclients` (and the pod's file-descriptor limit follows it).",
         }),
       ],
     });
