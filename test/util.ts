@@ -21,6 +21,32 @@ export const MINIMAL: PrefectStackProps = {
   redis: { external: { host: 'redis.example.com', passwordSecret: { name: 'redis', key: 'password' } } },
 };
 
+/** The Prefect URL of the edge tests. */
+export const EDGE_URL = 'https://prefect.example.com';
+
+/** MINIMAL behind an edge at `externalUrl`, with Prefect's basic auth (an edge without auth is refused). */
+export function withEdge(edge: PrefectStackProps['edge'], externalUrl = EDGE_URL, extra: Partial<PrefectStackProps> = {}): PrefectStackProps {
+  return { ...MINIMAL, prefect: { externalUrl, authSecret: AUTH }, edge, ...extra };
+}
+
+/** The smallest valid `admin.pgadmin`. */
+export const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
+
+/** An external database given as parts from one Secret (CloudNativePG's `<cluster>-app` Secret). */
+export const DB_PARTS_SECRET = 'prefect-db-app';
+export const DB_PARTS: PrefectStackProps = {
+  ...MINIMAL,
+  database: {
+    external: {
+      hostSecret: { name: DB_PARTS_SECRET, key: 'host' },
+      portSecret: { name: DB_PARTS_SECRET, key: 'port' },
+      databaseSecret: { name: DB_PARTS_SECRET, key: 'dbname' },
+      userSecret: { name: DB_PARTS_SECRET, key: 'username' },
+      passwordSecret: { name: DB_PARTS_SECRET, key: 'password' },
+    },
+  },
+};
+
 /** Synthesizes a stack in memory. */
 export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
   return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
@@ -95,6 +121,15 @@ export function expectConfigError(fn: () => unknown, field: string, pattern?: Re
   expect(error).toBeDefined();
   expect(error!.message).toContain(field);
   if (pattern) expect(error!.message).toMatch(pattern);
+}
+
+/**
+ * Expects `fn` to throw `<field>: <what is wrong>; <how to fix it>` exactly in that form (the key first), the fix
+ * matching `fix`.
+ */
+export function expectConfigErrorAt(fn: () => unknown, field: string, fix: RegExp): void {
+  expect(fn).toThrow(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: .*; `));
+  expect(fn).toThrow(fix);
 }
 
 /** The configurations every policy is checked on: the shipped file, the examples, and option-heavy variants. */
