@@ -47,6 +47,16 @@ export const DB_PARTS: PrefectStackProps = {
   },
 };
 
+/** The worker's Deployment. */
+export function workerDeployment(objs: Obj[]): Obj {
+  return one(objs, 'Deployment', 'prefect-worker');
+}
+
+/** The work pool's base job template the worker syncs (from its ConfigMap), parsed. */
+export function workPoolTemplate(objs: Obj[]): any {
+  return JSON.parse(one(objs, 'ConfigMap', 'prefect-worker').data['base-job-template.json']);
+}
+
 /** Synthesizes a stack in memory. */
 export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
   return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
