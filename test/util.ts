@@ -57,6 +57,13 @@ export function workPoolTemplate(objs: Obj[]): any {
   return JSON.parse(one(objs, 'ConfigMap', 'prefect-worker').data['base-job-template.json']);
 }
 
+/** Every container of the Prefect server's pods (API, services, migrate Job, their init containers). */
+export function prefectContainers(objs: Obj[] = synth()): any[] {
+  return podTemplates(objs)
+    .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
+    .flatMap(({ template }) => containers(template));
+}
+
 /** Synthesizes a stack in memory. */
 export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
   return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
