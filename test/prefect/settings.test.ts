@@ -1,4 +1,4 @@
-import { AUTH, MINIMAL, envMap, expectConfigError, one, prefectContainers, synth } from '../util';
+import { MINIMAL, envMap, expectConfigError, one, prefectContainers, synth } from '../util';
 
 describe('Prefect settings → environment', () => {
   test('the pool settings reach every process', () => {
@@ -6,17 +6,6 @@ describe('Prefect settings → environment', () => {
     expect(env.PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_SIZE).toBe('8');
     expect(env.PREFECT_SERVER_DATABASE_SQLALCHEMY_MAX_OVERFLOW).toBe('2');
     expect(env.PREFECT_SERVER_DATABASE_SQLALCHEMY_POOL_TIMEOUT).toBe('30');
-  });
-
-  test('the UI finds the API at the external URL, with its path prefix', () => {
-    const apiEnv = (prefect: object) =>
-      envMap(one(synth({ ...MINIMAL, prefect: { ...prefect, authSecret: AUTH } }), 'Deployment', 'prefect-api').spec.template.spec.containers[0]);
-    expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_API_URL).toBe('https://prefect.example.com/api');
-    expect(apiEnv({ externalUrl: 'https://prefect.example.com' }).PREFECT_SERVER_UI_SERVE_BASE).toBeUndefined();
-    const prefixed = apiEnv({ externalUrl: 'https://ops.example.com/prefect/' });
-    expect(prefixed.PREFECT_SERVER_UI_API_URL).toBe('https://ops.example.com/prefect/api');
-    expect(prefixed.PREFECT_SERVER_UI_SERVE_BASE).toBe('/prefect');
-    expect(apiEnv({}).PREFECT_SERVER_UI_API_URL).toBe('/api');
   });
 
   test('basic auth comes from a Secret, for the server and in-pod clients', () => {
