@@ -64,6 +64,16 @@ export function prefectContainers(objs: Obj[] = synth()): any[] {
     .flatMap(({ template }) => containers(template));
 }
 
+/** Every object of a kind. */
+export function ofKind(objs: Obj[], kind: string): Obj[] {
+  return objs.filter((o) => o.kind === kind);
+}
+
+/** A stack (in-cluster data by default) with the given `monitoring:` section, synthesized. */
+export function withMonitoring(m: NonNullable<PrefectStackProps['monitoring']>, extra: PrefectStackProps = {}): Obj[] {
+  return synth({ ...extra, monitoring: m });
+}
+
 /** Synthesizes a stack in memory. */
 export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
   return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
