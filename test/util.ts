@@ -21,6 +21,59 @@ export const MINIMAL: PrefectStackProps = {
   redis: { external: { host: 'redis.example.com', passwordSecret: { name: 'redis', key: 'password' } } },
 };
 
+/** The Prefect URL of the edge tests. */
+export const EDGE_URL = 'https://prefect.example.com';
+
+/** MINIMAL behind an edge at `externalUrl`, with Prefect's basic auth (an edge without auth is refused). */
+export function withEdge(edge: PrefectStackProps['edge'], externalUrl = EDGE_URL, extra: Partial<PrefectStackProps> = {}): PrefectStackProps {
+  return { ...MINIMAL, prefect: { externalUrl, authSecret: AUTH }, edge, ...extra };
+}
+
+/** The smallest valid `admin.pgadmin`. */
+export const PGADMIN = { email: 'admin@example.com', passwordSecret: { name: 'pgadmin', key: 'password' } };
+
+/** An external database given as parts from one Secret (CloudNativePG's `<cluster>-app` Secret). */
+export const DB_PARTS_SECRET = 'prefect-db-app';
+export const DB_PARTS: PrefectStackProps = {
+  ...MINIMAL,
+  database: {
+    external: {
+      hostSecret: { name: DB_PARTS_SECRET, key: 'host' },
+      portSecret: { name: DB_PARTS_SECRET, key: 'port' },
+      databaseSecret: { name: DB_PARTS_SECRET, key: 'dbname' },
+      userSecret: { name: DB_PARTS_SECRET, key: 'username' },
+      passwordSecret: { name: DB_PARTS_SECRET, key: 'password' },
+    },
+  },
+};
+
+/** The worker's Deployment. */
+export function workerDeployment(objs: Obj[]): Obj {
+  return one(objs, 'Deployment', 'prefect-worker');
+}
+
+/** The work pool's base job template the worker syncs (from its ConfigMap), parsed. */
+export function workPoolTemplate(objs: Obj[]): any {
+  return JSON.parse(one(objs, 'ConfigMap', 'prefect-worker').data['base-job-template.json']);
+}
+
+/** Every container of the Prefect server's pods (API, services, migrate Job, their init containers). */
+export function prefectContainers(objs: Obj[] = synth()): any[] {
+  return podTemplates(objs)
+    .filter(({ template }) => template.metadata.labels['app.kubernetes.io/name'] === 'prefect')
+    .flatMap(({ template }) => containers(template));
+}
+
+/** Every object of a kind. */
+export function ofKind(objs: Obj[], kind: string): Obj[] {
+  return objs.filter((o) => o.kind === kind);
+}
+
+/** A stack (in-cluster data by default) with the given `monitoring:` section, synthesized. */
+export function withMonitoring(m: NonNullable<PrefectStackProps['monitoring']>, extra: PrefectStackProps = {}): Obj[] {
+  return synth({ ...extra, monitoring: m });
+}
+
 /** Synthesizes a stack in memory. */
 export function synth(props: PrefectStackProps = MINIMAL): Obj[] {
   return Testing.synth(new PrefectStack(Testing.app(), 'test', props)) as Obj[];
@@ -95,6 +148,15 @@ export function expectConfigError(fn: () => unknown, field: string, pattern?: Re
   expect(error).toBeDefined();
   expect(error!.message).toContain(field);
   if (pattern) expect(error!.message).toMatch(pattern);
+}
+
+/**
+ * Expects `fn` to throw `<field>: <what is wrong>; <how to fix it>` exactly in that form (the key first), the fix
+ * matching `fix`.
+ */
+export function expectConfigErrorAt(fn: () => unknown, field: string, fix: RegExp): void {
+  expect(fn).toThrow(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: .*; `));
+  expect(fn).toThrow(fix);
 }
 
 /** The configurations every policy is checked on: the shipped file, the examples, and option-heavy variants. */

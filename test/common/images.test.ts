@@ -37,4 +37,8 @@ describe('image references are parsed by the registry grammar', () => {
     expectConfigError(() => synth({ ...MINIMAL, images: { registry: 'https://mirror.example.com' } }), 'images.registry', /registry host/);
     expectConfigError(() => synth({ ...MINIMAL, worker: { jobs: { image: 'flows' } } }), 'worker.jobs.image', /pinned/);
   });
+
+  test.each([[{ images: { pullSecrets: ['Registry Creds'] } }, 'images.pullSecrets[0]', /object name/]])('%j → %s', (props, field, pattern) => {
+    expectConfigError(() => synth({ ...MINIMAL, ...props }), field, pattern);
+  });
 });

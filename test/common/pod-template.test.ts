@@ -1,7 +1,5 @@
-import { Testing } from 'cdk8s';
-import { PrefectStack, StackContext } from '../../charts';
 import { KNOBS, MATRIX, STACK_SCHEDULING } from '../matrix';
-import { MINIMAL, Obj, containers, expectConfigError, podTemplates, synth } from '../util';
+import { Obj, containers, podTemplates, synth } from '../util';
 
 const COMPONENT = 'app.kubernetes.io/component';
 
@@ -137,51 +135,4 @@ describe('platform: openshift leaves UIDs, GIDs and fsGroup to the platform', ()
     // On plain Kubernetes the same configuration names each image's user.
     expect(allPods(synth(KNOBS)).every((p) => p.template.spec.securityContext.runAsUser !== undefined)).toBe(true);
   });
-});
-
-describe('pod knobs: bad input is refused at synth, naming the key', () => {
-  test.each([
-    [{ scheduling: { tolerations: [{ key: 'x', operator: 'Is' as any }] } }, 'scheduling.tolerations[0].operator', /toleration operator/],
-    [{ scheduling: { tolerations: [{ key: 'x', effect: 'NoRun' as any }] } }, 'scheduling.tolerations[0].effect', /taint effect/],
-    [{ scheduling: { tolerations: [{ operator: 'Equal' as const, value: 'x' }] } }, 'scheduling.tolerations[0].operator', /Exists when key is empty/],
-    [{ scheduling: { tolerations: [{ key: 'x', operator: 'Exists' as const, value: 'y' }] } }, 'scheduling.tolerations[0].value', /Exists/],
-    [
-      { scheduling: { tolerations: [{ key: 'x', effect: 'NoSchedule' as const, tolerationSeconds: 30 }] } },
-      'scheduling.tolerations[0].tolerationSeconds',
-      /NoExecute/,
-    ],
-    [{ scheduling: { nodeSelector: { 'bad key!': 'x' } } }, 'scheduling.nodeSelector.bad key!', /label key/],
-    [{ scheduling: { priorityClassName: 'High_Priority' } }, 'scheduling.priorityClassName', /object name/],
-    [
-      { scheduling: { topologySpreadConstraints: [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } },
-      'scheduling.topologySpreadConstraints[0].maxSkew',
-      /whole number/,
-    ],
-    [
-      { scheduling: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 }] } },
-      'scheduling.topologySpreadConstraints[0].minDomains',
-      /DoNotSchedule/,
-    ],
-    [
-      { api: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }] } },
-      'api.topologySpreadConstraints[0]',
-      /api.spread/,
-    ],
-    [{ api: { podLabels: { 'app.kubernetes.io/component': 'x' } } }, 'api.podLabels.app.kubernetes.io/component', /stack sets itself/],
-    [{ api: { podAnnotations: { 'a/b/c': 'x' } } }, 'api.podAnnotations.a/b/c', /annotation key/],
-    [{ worker: { jobs: { podLabels: { 'x': 'not a value!' } } } }, 'worker.jobs.podLabels.x', /label value/],
-    [{ redis: { inCluster: { serviceAccount: { annotations: { '-bad': 'x' } } } } }, 'redis.inCluster.serviceAccount.annotations.-bad', /annotation key/],
-    [{ commonLabels: { 'prefect-stack.io/tier': 'x' } }, 'commonLabels.prefect-stack.io/tier', /stack sets itself/],
-    [{ commonAnnotations: { 'x': 5 as any } }, 'commonAnnotations.x', /string/],
-    [{ images: { pullSecrets: ['Registry Creds'] } }, 'images.pullSecrets[0]', /object name/],
-    [{ platform: 'k3s' as any }, 'platform', /openshift/],
-    [{ api: { zoneSpread: 'always' as any } }, 'api.zoneSpread', /preferred or required/],
-  ])('%j → %s', (props, field, pattern) => {
-    expectConfigError(() => synth({ ...MINIMAL, ...props }), field, pattern);
-  });
-});
-
-test('constructs outside a PrefectStack say so', () => {
-  expect(() => StackContext.of(Testing.chart())).toThrow(/not inside a PrefectStack/);
-  expect(StackContext.of(new PrefectStack(Testing.app(), 's', MINIMAL)).instance).toBe('prefect');
 });

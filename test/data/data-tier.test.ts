@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { loadConfig } from '../../charts';
-import { MINIMAL, expectConfigError, literalCredentials, one, synth } from '../util';
+import { MINIMAL, literalCredentials, one, synth } from '../util';
 
 const names = (objs: any[], kind: string) =>
   objs
@@ -51,15 +51,5 @@ describe('DataTier', () => {
     expect(config.redis?.external).toBeUndefined();
     const objs = synth(config);
     expect(names(objs, 'StatefulSet')).toEqual(expect.arrayContaining(['prefect-postgres', 'prefect-redis']));
-  });
-
-  test('bad input is a synth-time error naming the key', () => {
-    expectConfigError(() => synth({ database: { inCluster: {}, external: MINIMAL.database!.external } }), 'database', /both inCluster and external/);
-    expectConfigError(() => synth({ redis: { inCluster: {}, external: MINIMAL.redis!.external } }), 'redis', /both inCluster and external/);
-    // An external PostgreSQL without a host (and no URL Secret), or a URL where a host belongs.
-    const { host: _host, ...noHost } = MINIMAL.database!.external!;
-    expectConfigError(() => synth({ database: { external: noHost } }), 'database.external.host', /is missing/);
-    expectConfigError(() => synth({ database: { external: { ...noHost, host: 'postgresql://user@:5432/prefect' } } }), 'database.external.host', /is not a/);
-    expectConfigError(() => synth({ redis: { external: { host: 'redis://:6379' } } }), 'redis.external.host');
   });
 });

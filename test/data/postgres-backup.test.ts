@@ -1,4 +1,4 @@
-import { containers, envMap, expectConfigError, one, synth } from '../util';
+import { containers, envMap, one, synth } from '../util';
 
 const creds = { accessKeyIdSecret: { name: 's3', key: 'id' }, secretAccessKeySecret: { name: 's3', key: 'secret' } };
 
@@ -104,20 +104,5 @@ describe('PostgresBackup', () => {
     expect(upload.command.join(' ')).toContain('rclone copyto');
     expect(upload.command.join(' ')).not.toMatch(/rclone (sync|delete|purge)/);
     for (const c of containers({ spec })) expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
-  });
-
-  test('bad input is a synth-time error naming the key', () => {
-    const b = (backups: any) => () => synth({ database: { inCluster: { backups } } });
-    expectConfigError(b({ keep: { daily: 0, weekly: 0, monthly: 0 } }), 'database.inCluster.backups.keep', /every dump would be deleted/);
-    expectConfigError(b({ keep: { daily: -1 } }), 'database.inCluster.backups.keep.daily');
-    expectConfigError(b({ schedule: 'every night' }), 'database.inCluster.backups.schedule', /not a cron schedule/);
-    expectConfigError(b({ schedule: '61 2 * * *' }), 'database.inCluster.backups.schedule');
-    expectConfigError(b({ storage: { size: '20 gigabytes' } }), 'database.inCluster.backups.storage.size');
-    expectConfigError(b({ timeZone: 'UTC+2 (Berlin)' }), 'database.inCluster.backups.timeZone');
-    expectConfigError(b({ timeoutSeconds: 10 }), 'database.inCluster.backups.timeoutSeconds');
-    expectConfigError(b({ s3: { bucket: 'Bad_Bucket', ...creds } }), 'database.inCluster.backups.s3.bucket');
-    expectConfigError(b({ s3: { bucket: 'ok-bucket', endpoint: 'minio:9000', ...creds } }), 'database.inCluster.backups.s3.endpoint');
-    expectConfigError(b({ s3: { bucket: 'ok-bucket', prefix: '/abs', ...creds } }), 'database.inCluster.backups.s3.prefix');
-    expectConfigError(b({ s3: { bucket: 'ok-bucket', accessKeyIdSecret: { name: 's3', key: 'id' } } }), 'database.inCluster.backups.s3.secretAccessKeySecret');
   });
 });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { containers, envMap, expectConfigError, one, podTemplates, synth } from '../util';
+import { containers, envMap, one, podTemplates, synth } from '../util';
 
 describe('Postgres', () => {
   const objs = synth({});
@@ -157,21 +157,6 @@ describe('Postgres', () => {
       APP_DATABASE: 'orchestration',
     });
     expect(c.resources.limits.memory).toBe('8Gi');
-  });
-
-  test('bad input is a synth-time error naming the key', () => {
-    const pg = (inCluster: any) => () => synth({ database: { inCluster } });
-    expectConfigError(pg({ storage: { size: '20GB' } }), 'database.inCluster.storage.size', /did you mean "20Gi"/);
-    expectConfigError(pg({ storage: { size: 'lots' } }), 'database.inCluster.storage.size', /not a Kubernetes quantity/);
-    expectConfigError(pg({ storage: { size: '20' } }), 'database.inCluster.storage.size', /less than 1Mi/);
-    expectConfigError(pg({ storage: { storageClassName: 'Fast SSD' } }), 'database.inCluster.storage.storageClassName');
-    expectConfigError(pg({ resources: { limits: { memory: '2 gigs' } } }), 'database.inCluster.resources.limits.memory');
-    expectConfigError(pg({ database: 'Prefect-DB' }), 'database.inCluster.database');
-    expectConfigError(pg({ superuser: 'root;drop' }), 'database.inCluster.superuser');
-    expectConfigError(pg({ userSecret: { name: 'Bad_Name', key: 'u' } }), 'database.inCluster.userSecret.name');
-    expectConfigError(pg({ maxConnections: 50 }), 'database.inCluster.maxConnections', /below the 106/);
-    expectConfigError(pg({ parameters: { max_connections: '500' } }), 'database.inCluster.parameters.max_connections', /maxConnections/);
-    expectConfigError(pg({ parameters: { 'work mem': '1MB' } }), 'database.inCluster.parameters.work mem');
   });
 
   test('every data-tier pod template passes the restricted checks the namespace enforces', () => {

@@ -1,4 +1,4 @@
-import { envMap, expectConfigError, one, synth } from '../util';
+import { envMap, one, synth } from '../util';
 
 describe('Redis', () => {
   const objs = synth({});
@@ -81,14 +81,5 @@ describe('Redis', () => {
     const s = one(o, 'StatefulSet', 'prefect-redis');
     expect(s.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'ssd', resources: { requests: { storage: '16Gi' } } });
     expect(envMap(s.spec.template.spec.containers[0]).REDIS_PASSWORD).toBe('secret:r/k');
-  });
-
-  test('bad input is a synth-time error naming the key', () => {
-    const r = (inCluster: any) => () => synth({ redis: { inCluster } });
-    expectConfigError(r({ maxmemory: '32Mi' }), 'redis.inCluster.maxmemory', /below the floor of 64Mi/);
-    expectConfigError(r({ maxmemory: '1 GB' }), 'redis.inCluster.maxmemory', /not a Kubernetes quantity/);
-    expectConfigError(r({ maxmemory: '900Mi' }), 'redis.inCluster.maxmemory', /above 75% of the memory limit 1Gi/);
-    expectConfigError(r({ storage: { size: 'big' } }), 'redis.inCluster.storage.size');
-    expectConfigError(r({ passwordSecret: { name: 'r', key: 'bad key' } }), 'redis.inCluster.passwordSecret.key');
   });
 });

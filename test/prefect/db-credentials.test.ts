@@ -9,22 +9,10 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PrefectStackProps } from '../../charts';
-import { MINIMAL, Obj, containers, envMap, expectConfigError, literalCredentials, one, podTemplates, synth, podEnv } from '../util';
+import { DB_PARTS, DB_PARTS_SECRET, MINIMAL, Obj, containers, envMap, literalCredentials, one, podTemplates, synth, podEnv } from '../util';
 
-const CNPG = 'prefect-db-app';
-const PARTS: PrefectStackProps = {
-  ...MINIMAL,
-  database: {
-    external: {
-      hostSecret: { name: CNPG, key: 'host' },
-      portSecret: { name: CNPG, key: 'port' },
-      databaseSecret: { name: CNPG, key: 'dbname' },
-      userSecret: { name: CNPG, key: 'username' },
-      passwordSecret: { name: CNPG, key: 'password' },
-    },
-  },
-};
+const CNPG = DB_PARTS_SECRET;
+const PARTS = DB_PARTS;
 
 /** Every Prefect server container (API, services, migrate, and the init containers that wait for migrations). */
 const serverContainers = (objs: Obj[]) =>
@@ -78,38 +66,6 @@ describe('database parts from Secrets', () => {
 
   test('no secret value in the manifests: the stack only references the Secrets', () => {
     expect(literalCredentials(synth(PARTS))).toEqual([]);
-  });
-
-  describe('bad input', () => {
-    const ext = (external: object) => () => synth({ ...MINIMAL, database: { external } });
-    test('both a URL Secret and part Secrets', () => {
-      expectConfigError(
-        ext({ urlSecret: { name: 'u', key: 'url' }, ...PARTS.database!.external }),
-        'database.external',
-        /both urlSecret and hostSecret, portSecret, databaseSecret, userSecret, passwordSecret/,
-      );
-      expectConfigError(ext({ urlSecret: { name: 'u', key: 'url' }, user: 'x' }), 'database.external', /both urlSecret and user/);
-    });
-    test('a part given twice, or missing', () => {
-      expectConfigError(
-        ext({ host: 'db', hostSecret: { name: 'a', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }),
-        'database.external.host',
-        /given twice/,
-      );
-      expectConfigError(
-        ext({ host: 'db', user: 'u', userSecret: { name: 'a', key: 'u' }, passwordSecret: { name: 'a', key: 'p' } }),
-        'database.external.user',
-        /given twice/,
-      );
-      expectConfigError(ext({ hostSecret: { name: 'a', key: 'host' }, userSecret: { name: 'a', key: 'u' } }), 'database.external.passwordSecret', /missing/);
-      expectConfigError(ext({ user: 'u', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.host', /missing/);
-      expectConfigError(ext({ host: 'db', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.userSecret', /missing/);
-      expectConfigError(
-        ext({ hostSecret: { name: 'Bad_Name', key: 'host' }, user: 'u', passwordSecret: { name: 'a', key: 'p' } }),
-        'database.external.hostSecret.name',
-      );
-      expectConfigError(ext({ host: 'db', user: 'a@b', passwordSecret: { name: 'a', key: 'p' } }), 'database.external.user', /not a user name/);
-    });
   });
 });
 

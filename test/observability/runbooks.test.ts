@@ -1,0 +1,30 @@
+import { alertRuleGroups, alertsMarkdown, resolveAlertRulesOptions } from '../../charts';
+
+describe('alerts reference', () => {
+  test('one docs/alerts.md heading per alert, whose anchor is the runbook URL fragment', () => {
+    const groups = alertRuleGroups(
+      {
+        instance: 'prefect',
+        namespace: 'prefect',
+        apiDeployment: 'a',
+        apiService: 'a',
+        backgroundDeployment: 'b',
+        postgresJob: 'p',
+        database: 'prefect',
+        databaseVolumeBytes: 2 ** 34,
+        redisJob: 'r',
+        backupCronJob: 'c',
+        ingress: { namespaceLabel: 'n', serviceLabel: 's' },
+      },
+      resolveAlertRulesOptions(),
+    );
+    const md = alertsMarkdown(groups);
+    for (const r of groups.flatMap((g) => g.rules)) {
+      expect(md).toContain(`## ${r.alert}\n`);
+      // GitHub's heading anchor is the lower-cased text.
+      expect(r.annotations.runbook_url.endsWith(`#${r.alert.toLowerCase()}`)).toBe(true);
+    }
+    expect(md).toContain('## PrefectRetentionNotKeepingUp\n');
+    expect(md).not.toContain('{{');
+  });
+});
