@@ -125,6 +125,12 @@ function resolveRedisUi(o: RedisUiOptions, ctx: AdminContext): ResolvedRedisUi {
   const f = 'admin.redisUi';
   const kind = o.kind ?? 'redis-commander';
   if (!['redis-commander', 'redisinsight'].includes(kind)) fail(`${f}.kind`, `"${kind}" is not a supported UI`, 'use redis-commander or redisinsight');
+  if (ctx.redis.sentinel)
+    fail(
+      f,
+      'cannot browse a Sentinel group yet',
+      'remove admin.redisUi with redis.external.sentinel (browse the primary with redis-cli, or run a UI beside the group)',
+    );
   const insight = kind === 'redisinsight';
   if (insight && o.httpAuth)
     fail(

@@ -245,12 +245,28 @@ export interface ExternalDatabaseProps {
   readonly passwordSecret?: SecretKeyRef;
 }
 
-/** A Redis server outside the stack. Prefect supports standalone Redis only (no Sentinel, no Cluster). */
+/**
+ * A Redis outside the stack: one standalone server (`host`), or a Sentinel group (`sentinel`) that names the current
+ * primary. Prefect (prefect-redis 0.3.0, Docket) speaks both; Redis Cluster it does not.
+ */
 export interface ExternalRedisProps {
-  /** Host name of the server. */
-  readonly host: string;
-  /** @default 6379 */
+  /**
+   * Host name of the standalone server. Give `host` or `sentinel`, not both.
+   * @default - none: required unless `sentinel` is given
+   */
+  readonly host?: string;
+  /**
+   * The TCP port of the Redis server(s): the standalone server's, or the port of the servers the Sentinels name
+   * (the NetworkPolicies' egress port to them).
+   * @default 6379
+   */
   readonly port?: number;
+  /**
+   * A Sentinel group instead of one server: Prefect asks the Sentinels for the current primary and follows it
+   * through failovers (`redis+sentinel://` URLs, with 5 s socket timeouts so a frozen primary is left, not waited on).
+   * @default - none: the standalone server at `host`
+   */
+  readonly sentinel?: ExternalRedisSentinelProps;
   /**
    * The Secret key holding the password; it goes into a redis:// URL, so use URL-safe characters.
    * @default - no password
@@ -258,6 +274,26 @@ export interface ExternalRedisProps {
   readonly passwordSecret?: SecretKeyRef;
   /** @default false */
   readonly tls?: boolean;
+}
+
+/** The Sentinels of an external Redis (`redis.external.sentinel:`). */
+export interface ExternalRedisSentinelProps {
+  /**
+   * The Sentinels, each `host` or `host:port` (port 26379 when left out). Three or more on separate machines is what
+   * makes failover safe; Prefect needs only one to answer.
+   */
+  readonly hosts: string[];
+  /**
+   * The name the Sentinels monitor the primary by (`sentinel monitor <name> …`).
+   * @default "mymaster" - the name in Redis' own sentinel.conf and most charts
+   */
+  readonly masterName?: string;
+  /**
+   * The Secret key holding the Sentinels' own password (their `requirepass`), when they require one. It goes into
+   * a URL unencoded: use URL-safe characters (letters, digits, `-`, `_`, `.`, `~`).
+   * @default - Sentinels without a password
+   */
+  readonly passwordSecret?: SecretKeyRef;
 }
 
 /** The in-cluster PostgreSQL with its backups (`database.inCluster:`). */
@@ -292,7 +328,7 @@ export interface RedisServerProps {
    */
   readonly inCluster?: RedisOptions;
   /**
-   * A Redis server outside the stack (standalone; Prefect supports no Sentinel and no Cluster).
+   * A Redis outside the stack: a standalone server or a Sentinel group (Redis Cluster is not supported by Prefect).
    * @default - none: the in-cluster server
    */
   readonly external?: ExternalRedisProps;

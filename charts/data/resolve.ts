@@ -319,8 +319,7 @@ export function resolveDataTier(database: DatabaseProps = {}, redis: RedisServer
   let r: RedisConnection;
   let redisServer: ResolvedRedis | undefined;
   if (redis.external) {
-    const ext = externalRedis(redis.external);
-    r = { ...ext, endpoint: { peer: ctx.peers.externalRedis, port: ext.port } };
+    r = externalRedis(redis.external, ctx.peers.externalRedis);
   } else {
     redisServer = resolveRedis(redis.inCluster ?? {}, ctx);
     r = {

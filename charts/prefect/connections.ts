@@ -32,16 +32,35 @@ export interface DatabaseConnection {
   readonly endpoint: Endpoint;
 }
 
+/** A Sentinel group naming the current Redis primary. */
+export interface RedisSentinelConnection {
+  /** The Sentinels' addresses. */
+  readonly members: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** The name they monitor the primary by. */
+  readonly masterName: string;
+  /** The Secret key holding the Sentinels' password; absent for Sentinels without one. */
+  readonly passwordSecret?: SecretKeyRef;
+  /** Where clients reach the Sentinels (NetworkPolicies): one per distinct port. */
+  readonly endpoints: Endpoint[];
+}
+
 /** How Prefect reaches Redis (prefect-redis messaging, lease storage, and the Docket URL). */
 export interface RedisConnection {
-  /** Host name of the server. */
-  readonly host: string;
-  /** TCP port. */
+  /** Host name of a standalone server; absent with `sentinel` (the Sentinels name the primary). */
+  readonly host?: string;
+  /** TCP port of the Redis server(s). */
   readonly port: number;
   /** The Secret key holding the password (`requirepass`); absent for a server without auth. */
   readonly passwordSecret?: SecretKeyRef;
   /** TLS (`rediss://`). */
   readonly tls?: boolean;
-  /** Where clients connect (NetworkPolicies). */
+  /** Where clients connect to the Redis server(s) (NetworkPolicies). */
   readonly endpoint: Endpoint;
+  /** The Sentinel group to ask for the primary, instead of `host`. */
+  readonly sentinel?: RedisSentinelConnection;
+}
+
+/** Every endpoint a Redis client connects to: the server(s), and the Sentinels when there are any. */
+export function redisEndpoints(r: RedisConnection): Endpoint[] {
+  return [r.endpoint, ...(r.sentinel?.endpoints ?? [])];
 }

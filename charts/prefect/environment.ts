@@ -204,19 +204,47 @@ export function prefectClientEnvironment(o: PrefectClientEnvironmentOptions): k8
   return env;
 }
 
+/**
+ * How long a Redis call may wait on a socket in Sentinel mode. A frozen primary (a node lost, a partition) keeps
+ * connections open and silent: without a timeout Prefect waits on it for good instead of asking the Sentinels again
+ * (PrefectHQ/prefect #22478; measured in test/prefect/redis-sentinel.real.test.ts).
+ */
+export const REDIS_SENTINEL_SOCKET_TIMEOUT_SECONDS = 5;
+
 function redisEnvironment(r: RedisConnection): k8s.EnvVar[] {
   const auth = r.passwordSecret ? ':$(PREFECT_REDIS_MESSAGING_PASSWORD)@' : '';
-  return [
+  const brokers = [
     // The four settings that make several API replicas share events, ordering and leases (NOTES.md).
     value('PREFECT_SERVER_EVENTS_MESSAGING_BROKER', 'prefect_redis.messaging'),
     value('PREFECT_SERVER_EVENTS_MESSAGING_CACHE', 'prefect_redis.messaging'),
     value('PREFECT_SERVER_EVENTS_CAUSAL_ORDERING', 'prefect_redis.ordering'),
     value('PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE', 'prefect_redis.lease_storage'),
-    value('PREFECT_REDIS_MESSAGING_HOST', r.host),
+  ];
+  const password = r.passwordSecret ? [secretEnv('PREFECT_REDIS_MESSAGING_PASSWORD', r.passwordSecret)] : [];
+  if (r.sentinel) {
+    const s = r.sentinel;
+    // redis+sentinel://[:password@]s1:26379,s2:26379/<master>/<db>[?sentinel_password=…] (prefect-redis 0.3.0, Docket):
+    // Kubernetes expands the $(VAR) references from the Secret-backed variables above; no value is in the manifest.
+    const members = s.members.map((m) => `${m.host}:${m.port}`).join(',');
+    const query = s.passwordSecret ? '?sentinel_password=$(REDIS_SENTINEL_PASSWORD)' : '';
+    const url = (db: number) => `redis+sentinel://${auth}${members}/${s.masterName}/${db}${query}`;
+    return [
+      ...brokers,
+      ...password,
+      ...(s.passwordSecret ? [secretEnv('REDIS_SENTINEL_PASSWORD', s.passwordSecret)] : []),
+      value('PREFECT_REDIS_MESSAGING_URL', url(REDIS_MESSAGING_DB)),
+      value('PREFECT_REDIS_MESSAGING_SOCKET_TIMEOUT', REDIS_SENTINEL_SOCKET_TIMEOUT_SECONDS),
+      value('PREFECT_REDIS_MESSAGING_SOCKET_CONNECT_TIMEOUT', REDIS_SENTINEL_SOCKET_TIMEOUT_SECONDS),
+      value('PREFECT_SERVER_DOCKET_URL', url(REDIS_DOCKET_DB)),
+    ];
+  }
+  return [
+    ...brokers,
+    value('PREFECT_REDIS_MESSAGING_HOST', r.host!),
     value('PREFECT_REDIS_MESSAGING_PORT', r.port),
     value('PREFECT_REDIS_MESSAGING_DB', REDIS_MESSAGING_DB),
     value('PREFECT_REDIS_MESSAGING_SSL', Boolean(r.tls)),
-    ...(r.passwordSecret ? [secretEnv('PREFECT_REDIS_MESSAGING_PASSWORD', r.passwordSecret)] : []),
+    ...password,
     // Docket (background-task coordination) needs one shared Redis; the default memory:// is per process.
     // Kubernetes expands $(PREFECT_REDIS_MESSAGING_PASSWORD) from the variable above: the value stays in the Secret.
     value('PREFECT_SERVER_DOCKET_URL', `${r.tls ? 'rediss' : 'redis'}://${auth}${r.host}:${r.port}/${REDIS_DOCKET_DB}`),

@@ -5,6 +5,7 @@ import { ComponentServiceAccount } from '../common/pod-template';
 import { httpProbes } from '../common/probes';
 import { StackContext } from '../common/stack-context';
 import { podsPeer } from '../network/flow';
+import { redisEndpoints } from './connections';
 import { PrefectRuntime } from './prefect-runtime';
 import { PREFECT_API_PORT, ResolvedApi } from './resolve';
 
@@ -108,7 +109,7 @@ export class PrefectApi extends Construct {
     // Who the API talks to, and who talks to it.
     const me = podsPeer(api.podSelector);
     ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "API: Prefect's database");
-    ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'API: events messaging, leases, Docket');
+    for (const e of redisEndpoints(rt.redis)) ctx.allow(me, e.peer, [e.port], 'API: events messaging, leases, Docket');
     for (const w of ctx.peers.workers) ctx.allow(w, me, [PREFECT_API_PORT], 'Prefect workers and clients call the API');
     if (ctx.peers.internet)
       ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'API: webhooks and notifications (networkPolicies.internetEgress)');

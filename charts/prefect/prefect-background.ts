@@ -5,6 +5,7 @@ import { ComponentServiceAccount } from '../common/pod-template';
 import { StackContext } from '../common/stack-context';
 import { podsPeer } from '../network/flow';
 import { PREFECT_PATHS } from './environment';
+import { redisEndpoints } from './connections';
 import { PrefectRuntime } from './prefect-runtime';
 import { ResolvedPrefectTier } from './resolve';
 
@@ -57,7 +58,7 @@ export class PrefectBackgroundServices extends Construct {
 
     const me = podsPeer(bg.podSelector);
     ctx.allow(me, rt.database.endpoint.peer, [rt.database.endpoint.port], "background services: Prefect's database");
-    ctx.allow(me, rt.redis.endpoint.peer, [rt.redis.endpoint.port], 'background services: events messaging, Docket');
+    for (const e of redisEndpoints(rt.redis)) ctx.allow(me, e.peer, [e.port], 'background services: events messaging, Docket');
     if (ctx.peers.internet)
       ctx.allow(me, ctx.peers.internet.peer, ctx.peers.internet.ports, 'background services: automations and notifications (networkPolicies.internetEgress)');
   }

@@ -178,6 +178,20 @@ const database = fc.oneof(rec({ inCluster: inClusterDatabase }), rec({ external:
 const redis = fc.oneof(
   rec({ inCluster: withPod(partial({ maxmemory: fc.constantFrom('64Mi', '256Mi', '512Mi'), storage })) }),
   rec({ external: rec({ host: dnsSubdomain, port: opt(fc.integer({ min: 1, max: 65535 })), passwordSecret: opt(secretRef), tls: opt(fc.boolean()) }) }),
+  rec({
+    external: rec({
+      sentinel: rec({
+        hosts: fc.array(
+          fc.tuple(dnsSubdomain, opt(fc.integer({ min: 1, max: 65535 }))).map(([h, p]) => (p === undefined ? h : `${h}:${p}`)),
+          { minLength: 1, maxLength: 3 },
+        ),
+        masterName: opt(fc.constantFrom('mymaster', 'prefect', 'redis-ha.main_1')),
+        passwordSecret: opt(secretRef),
+      }),
+      port: opt(fc.integer({ min: 1, max: 65535 })),
+      passwordSecret: opt(secretRef),
+    }),
+  }),
 );
 const api = fc
   .tuple(
@@ -411,6 +425,15 @@ const MUTATIONS: Array<[string, fc.Arbitrary<string>, Mutator]> = [
           external: { host: 'db.example.com', port: Number(v), userSecret: { name: 'db', key: 'user' }, passwordSecret: { name: 'db', key: 'password' } },
         },
       },
+    }),
+  ],
+  [
+    'sentinel member',
+    fc.constantFrom('sentinel:0', 'sentinel:65536', 'Sentinel-0:26379', 'sentinel-0:', 'redis://sentinel-0:26379', 'a:b:c'),
+    (p, v) => ({
+      class: 'host',
+      key: 'redis.external.sentinel.hosts[1]',
+      props: { ...p, redis: { external: { sentinel: { hosts: ['sentinel-0.redis:26379', v] } } } },
     }),
   ],
   [

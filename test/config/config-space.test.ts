@@ -58,6 +58,7 @@ test(`${RUNS} generated invalid configurations are refused at synth, naming the 
     'annotation key',
     'cron',
     'forbidden combination',
+    'host',
     'label key',
     'label value',
     'name',

@@ -3,7 +3,8 @@
  * replicas and three Sentinels (`redis-server --sentinel`, the binary Debian's redis-sentinel package links to), all
  * on free loopback ports with authentication on both (Redis `requirepass`/`masterauth`, Sentinel `requirepass`/
  * `sentinel-pass`); the pinned Prefect (test/worker/prefect-venv.sh) as an API process and a background-services
- * process, both pointed at the Sentinels only, through `redis+sentinel://` URLs (prefect-redis 0.3.0 for messaging,
+ * process, both pointed at the Sentinels only, through the `redis+sentinel://` URLs and socket timeouts the stack writes
+ * for `redis.external.sentinel`, taken from the synthesized API container (prefect-redis 0.3.0 for messaging,
  * ordering, cache and lease storage; pydocket for PREFECT_SERVER_DOCKET_URL); a throwaway PostgreSQL
  * (test/data/pg-setup.sh).
  *
@@ -26,7 +27,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { freePort } from '../util';
+import { MINIMAL, freePort, podEnv, synth } from '../util';
 
 const PG_SETUP = path.resolve(__dirname, '../data/pg-setup.sh');
 const SCRIPTS = path.resolve(__dirname, '../../charts/prefect/scripts');
@@ -40,8 +41,6 @@ const DB_PASSWORD = 'sentinel-test-db_pw3';
 // Sentinel's failure detection: the stack's Sentinel mode is expected to use the same (2 s down-after; 30 s is
 // Redis' default).
 const DOWN_AFTER_MS = 2000;
-// The recommended client settings under test: without them a frozen primary hangs Prefect's Redis calls for good.
-const SOCKET_TIMEOUT_S = 5;
 // Each function must work again within this many seconds of a failover (a bound, not the figure: figures printed).
 const RECOVER_S = 60;
 
@@ -339,8 +338,26 @@ beforeAll(async () => {
     });
   }
 
-  const members = sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
-  const url = (db: number, extra = '') => `redis+sentinel://:${REDIS_PASSWORD}@${members}/${MASTER}/${db}?sentinel_password=${SENTINEL_PASSWORD}${extra}`;
+  // Prefect's Redis settings exactly as the stack writes them for `redis.external.sentinel` (the API container's env,
+  // Secrets resolved and $(VAR)s expanded as the kubelet does): what works here is what the manifests configure.
+  const stack = synth({
+    ...MINIMAL,
+    redis: {
+      external: {
+        sentinel: { hosts: sentinels.map((s) => `127.0.0.1:${s.port}`), masterName: MASTER, passwordSecret: { name: 'redis-ha', key: 'sentinel' } },
+        passwordSecret: { name: 'redis-ha', key: 'redis' },
+      },
+    },
+  });
+  const apiContainer = stack.find((o) => o.kind === 'Deployment' && o.metadata.name === 'prefect-api')!.spec.template.spec.containers[0];
+  const stackEnv = podEnv(apiContainer, { 'redis-ha': { redis: REDIS_PASSWORD, sentinel: SENTINEL_PASSWORD }, db: { user: USER, password: DB_PASSWORD } });
+  const redisEnv = Object.fromEntries(
+    Object.entries(stackEnv).filter(([k]) =>
+      /^(PREFECT_REDIS_|REDIS_SENTINEL_|PREFECT_SERVER_EVENTS_|PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE$|PREFECT_SERVER_DOCKET_URL$)/.test(k),
+    ),
+  );
+  if (!redisEnv.PREFECT_REDIS_MESSAGING_URL?.startsWith('redis+sentinel://') || !redisEnv.PREFECT_SERVER_DOCKET_URL?.startsWith('redis+sentinel://'))
+    throw new Error(`the stack wrote no Sentinel URLs: ${JSON.stringify(redisEnv)}`);
   apiPort = await freePort();
   apiUrl = `http://127.0.0.1:${apiPort}/api`;
   fs.mkdirSync(path.join(dir, 'home'));
@@ -359,16 +376,10 @@ beforeAll(async () => {
     PREFECT_SERVER_DATABASE_NAME: DB,
     PREFECT_SERVER_DATABASE_USER: USER,
     PREFECT_SERVER_DATABASE_PASSWORD: DB_PASSWORD,
-    // The four prefect-redis settings, as the stack sets them, and the Sentinel URLs instead of host/port.
-    PREFECT_SERVER_EVENTS_MESSAGING_BROKER: 'prefect_redis.messaging',
-    PREFECT_SERVER_EVENTS_MESSAGING_CACHE: 'prefect_redis.messaging',
-    PREFECT_SERVER_EVENTS_CAUSAL_ORDERING: 'prefect_redis.ordering',
-    PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE: 'prefect_redis.lease_storage',
-    PREFECT_REDIS_MESSAGING_URL: url(0),
-    PREFECT_REDIS_MESSAGING_SOCKET_TIMEOUT: String(SOCKET_TIMEOUT_S),
-    PREFECT_REDIS_MESSAGING_SOCKET_CONNECT_TIMEOUT: String(SOCKET_TIMEOUT_S),
+    // The four prefect-redis settings, the Sentinel URLs and the socket timeouts: the stack's (above).
+    ...redisEnv,
     // SENTINEL_TEST_DOCKET_QUERY (e.g. `&socket_timeout=70`) adds redis-py options to Docket's URL, to measure a variant.
-    PREFECT_SERVER_DOCKET_URL: url(1, process.env.SENTINEL_TEST_DOCKET_QUERY ?? ''),
+    PREFECT_SERVER_DOCKET_URL: redisEnv.PREFECT_SERVER_DOCKET_URL + (process.env.SENTINEL_TEST_DOCKET_QUERY ?? ''),
     // Faster than the 60 s default so that "the scheduler resumed" shows within seconds.
     PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS: '5',
   };
