@@ -4,6 +4,7 @@ export * from './prefect-stack-props';
 export * from './resolve';
 export * from './app';
 export * from './config/load';
+export * from './config/environments';
 export * from './common/images';
 export * from './common/labels';
 export * from './common/names';

@@ -94,11 +94,18 @@ export function validateConfig(config: unknown, where: (keyPath: string[]) => st
   throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
 }
 
+/** A configuration file's mapping, not yet validated, and where in the file a key path is (for messages). */
+export interface ConfigDocument {
+  readonly value: Record<string, unknown>;
+  /** `file:line: ` of the deepest part of the key path the file holds, and how deep that is (0: none of it). */
+  readonly locate: (keyPath: string[]) => { readonly at: string; readonly depth: number };
+}
+
 /**
- * Parses YAML text (duplicate keys are errors) and validates it. One document holding a mapping: an empty file, a
+ * Parses YAML text (duplicate keys are errors) into one mapping. One document holding a mapping: an empty file, a
  * list or several documents are refused, since an empty file would quietly synthesize a much smaller stack.
  */
-export function parseConfig(text: string, fileName = 'config'): PrefectStackProps {
+export function parseConfigDocument(text: string, fileName = 'config'): ConfigDocument {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { uniqueKeys: true, lineCounter, prettyErrors: true });
   const all = Array.isArray(docs) ? docs : [];
@@ -117,18 +124,24 @@ export function parseConfig(text: string, fileName = 'config'): PrefectStackProp
       `${fileName}: is ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}, not a mapping of keys; write keys such as name:, prefect:, api: at the top level`,
     );
   }
-  const where = (keyPath: string[]) => {
+  const locate = (keyPath: string[]) => {
     for (let n = keyPath.length; n > 0; n--) {
       const node = doc.getIn(keyPath.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return `${fileName}:${lineCounter.linePos(node.range[0]).line}: `;
+      if (node?.range) return { at: `${fileName}:${lineCounter.linePos(node.range[0]).line}: `, depth: n };
     }
-    return `${fileName}: `;
+    return { at: `${fileName}: `, depth: 0 };
   };
-  return validateConfig(value, where);
+  return { value, locate };
 }
 
-/** Reads and validates a configuration file. */
-export function loadConfig(file: string): PrefectStackProps {
+/** Parses YAML text and validates it (see {@link parseConfigDocument}, {@link validateConfig}). */
+export function parseConfig(text: string, fileName = 'config'): PrefectStackProps {
+  const d = parseConfigDocument(text, fileName);
+  return validateConfig(d.value, (keyPath) => d.locate(keyPath).at);
+}
+
+/** Reads a configuration file into its mapping, unvalidated; a file that cannot be read says why. */
+export function readConfigDocument(file: string): ConfigDocument {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -137,5 +150,11 @@ export function loadConfig(file: string): PrefectStackProps {
     const problem = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder' : `cannot be read (${code})`;
     throw new Error(`${file}: ${problem} (looked for ${path.resolve(file)}); give the configuration file with --config FILE`);
   }
-  return parseConfig(text, path.basename(file));
+  return parseConfigDocument(text, path.basename(file));
+}
+
+/** Reads and validates a configuration file. */
+export function loadConfig(file: string): PrefectStackProps {
+  const d = readConfigDocument(file);
+  return validateConfig(d.value, (keyPath) => d.locate(keyPath).at);
 }

@@ -33,7 +33,29 @@ describe('the synth command', () => {
   test('--help prints the usage and exits 0', () => {
     const r = node(['--help']);
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(r.stdout).toMatch(/^usage: node lib\/main\.js \[--config FILE\] \[--output DIR\]/);
+    expect(r.stdout).toMatch(/^usage: node lib\/main\.js \[--config FILE\] \[--environments DIR\] \[--output DIR\]/);
+  });
+
+  test('--environments writes one folder per environment, each as the library synthesizes it', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-envs-')), 'dist');
+    const r = node(['--config', 'prefect-stack.yaml', '--environments', 'examples/environments', '--output', out]);
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(Object.keys(snapshot(out)).sort()).toEqual(['dev/prefect-stack.k8s.yaml', 'prod/prefect-stack.k8s.yaml']);
+    const prodNamespace = parse(snapshot(out)['prod/prefect-stack.k8s.yaml'].split('\n---\n')[0]);
+    expect([prodNamespace.kind, prodNamespace.metadata.name]).toEqual(['Namespace', 'prefect-prod']);
+  });
+
+  test('--environments with a bad overlay exits 1 naming the file and the key, and writes nothing', () => {
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-envs-'));
+    const dir = path.join(own, 'environments');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'dev.yaml'), 'namespace: dev\napi:\n  replicas: "two"\n');
+    const out = path.join(own, 'dist');
+    const r = node(['--environments', dir, '--output', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/dev\.yaml:3: api\.replicas: must be of type number/);
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   test('an unknown option prints the usage, no stack trace, and exits 2', () => {
