@@ -274,7 +274,7 @@ fi
 if want rclone; then
   T="${TAG[rclone]}"
   check "rclone: user 1009:1009, entrypoint [rclone], workdir /data, rclone v1.75.1" \
-    sh -c "[ \"\$($D inspect -f '{{.Config.User}} {{json .Config.Entrypoint}} {{.Config.WorkingDir}}' $T)\" = '1009:1009 [\"rclone\"] /data' ] && [ \"\$($D run --rm --network none ${RO[*]} $T version | head -1)\" = 'rclone v1.75.1' ]"
+    sh -c "[ \"\$($D inspect -f '{{.Config.User}} {{json .Config.Entrypoint}} {{.Config.WorkingDir}}' $T)\" = '1009:1009 [\"rclone\"] /data' ] && [ \"\$($D run --rm --network none ${RO[*]} $T version | sed -n 1p)\" = 'rclone v1.75.1' ]"
   # The e2e S3 server as its Deployment runs it (test/e2e/stack/s3.yaml): non-root, read-only root, storage on a volume.
   check "rclone: 'serve s3' as uid 1009 (read-only root, keys from the environment, storage on a tmpfs)" \
     $D run -d --name "$P-s3" --network "$NET" "${RO[@]}" --tmpfs /tmp --tmpfs /data:uid=1009,gid=1009 \

@@ -15,7 +15,7 @@ inr "$r" '
   chown 1009:1009 /data /config
 '
 install -m 0755 "$GO_TOOL_BIN" "$r/usr/local/bin/rclone"
-V="$(chroot "$r" /usr/local/bin/rclone version | head -1)"
+V="$(chroot "$r" /usr/local/bin/rclone version | sed -n 1p)"
 [ "$V" = "rclone v1.75.1" ] || die "rclone: unexpected version line '$V'"
 cat >"$w/config.json" <<JSON
 {
