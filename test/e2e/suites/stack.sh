@@ -367,10 +367,10 @@ s_backup_s3() {
   KN create job "$bj" --from=cronjob/"$INSTANCE"-postgres-backup >/dev/null
   wait_job "$bj" 300
   awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "[stack] FIGURE backup-s3: backup Job (dump + upload) Complete in %.1f s\n", b - a}' >&2
-  dump="$(KN logs "job/$bj" -c backup | grep -o 'prefect-[0-9]\{8\}T[0-9]\{6\}Z\.dump' | tail -1)"
-  [ -n "$dump" ] || { log "no dump named in the backup's log:"; KN logs "job/$bj" --all-containers >&2; return 1; }
-  KN logs "job/$bj" -c upload | grep -qxF "upload: copied $dump to $S3_BUCKET/$S3_PREFIX" \
-    || { log "the upload container did not report the copy of $dump:"; KN logs "job/$bj" -c upload >&2; return 1; }
+  # (the backup container's log also names the older dumps it keeps: the new one is the one the upload names)
+  dump="$(KN logs "job/$bj" -c upload | sed -n "s#^upload: copied \\(prefect-[0-9]\\{8\\}T[0-9]\\{6\\}Z\\.dump\\) to $S3_BUCKET/$S3_PREFIX\$#\\1#p")"
+  [ -n "$dump" ] || { log "the upload container did not report a copy to $S3_BUCKET/$S3_PREFIX:"; KN logs "job/$bj" --all-containers >&2; return 1; }
+  KN logs "job/$bj" -c backup | grep -qF "$dump" || { log "the backup container's log does not name $dump"; return 1; }
   # 2. The object, listed and read from outside the stack's namespace (the s3-client pod, namespace s3).
   obj="$(S3C rclone lsl "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | awk -v d="$dump" '$4 == d')"
   [ -n "$obj" ] || { log "$dump is not in s3:$S3_BUCKET/$S3_PREFIX:"; S3C rclone lsl "s3:$S3_BUCKET" >&2; return 1; }
