@@ -36,7 +36,7 @@ except() {
 # The recipes are fragments that build.sh's build_one sources (no shebang: bash): it sets $w, $r and $name, and
 # `local` is valid there (SC2154, SC2168); the prefect-* recipes source "$HERE/prefect/recipe.sh" (-P SCRIPTDIR/..).
 except -s bash -P SCRIPTDIR/.. -e SC2154,SC2168 -- test/e2e/images/*/recipe.sh
-# FILES and the PREFECT_* parameters are for the recipe it sources (SC2034); `for m in $(awk …)` splits the mount
+# FILES, GO_TOOL_BIN and the PREFECT_* parameters are for the recipe it sources (SC2034); `for m in $(awk …)` splits the mount
 # points under its own work directories, which have no blanks (SC2013).
 except -e SC2034,SC2013 -- test/e2e/images/build.sh
 # Adapted from docker-library/postgres and kept close to it: `VAR= cmd` clears VAR for one command (SC1007, SC2097,

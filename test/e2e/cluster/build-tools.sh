@@ -4,6 +4,7 @@
 #
 #   bash test/e2e/cluster/build-tools.sh [coredns|kube-router|traefik ...]   (default: these three, the cluster's own add-ons)
 #   bash test/e2e/cluster/build-tools.sh cloudnative-pg   (the PostgreSQL operator of the stack's HA mode, on demand)
+#   bash test/e2e/cluster/build-tools.sh rclone   (the S3 server of the backup scenario and the stack's rclone image)
 #   bash test/e2e/cluster/build-tools.sh prometheus-operator prometheus-config-reloader prometheus alertmanager kube-state-metrics
 #
 # Each tool has a wrapper module in tools/<name>/ (go.mod pins the version, go.sum pins the content); four
@@ -36,6 +37,8 @@ pkg_of() {
     prometheus) echo github.com/prometheus/prometheus/cmd/prometheus ;;
     alertmanager) echo github.com/prometheus/alertmanager/cmd/alertmanager ;;
     kube-state-metrics) echo k8s.io/kube-state-metrics/v2 ;;
+    # rclone's main with two backends (tools/rclone/main.go), not its own (all backends)
+    rclone) echo cdk8s-prefect-stack/test/e2e/cluster/tools/rclone ;;
     *) log "unknown tool $1"; exit 2 ;;
   esac
 }
@@ -49,6 +52,7 @@ modpath_of() {
     prometheus) echo github.com/prometheus/prometheus ;;
     alertmanager) echo github.com/prometheus/alertmanager ;;
     kube-state-metrics) echo k8s.io/kube-state-metrics/v2 ;;
+    rclone) echo github.com/rclone/rclone ;;
   esac
 }
 moddir_of() {
@@ -78,6 +82,8 @@ ldflags_of() { # <tool> <version>
     kube-router) echo "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$2" ;;
     traefik) echo "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$2 -X github.com/traefik/traefik/v3/pkg/version.Codename=e2e" ;;
     # (its own Makefile's flags: the operator reports buildVersion without the "v")
+    # (its Makefile's flags for a release: the version string is the tag)
+    rclone) echo "-s -w -X github.com/rclone/rclone/fs.Version=$2" ;;
     cloudnative-pg) echo "-s -w -X github.com/cloudnative-pg/cloudnative-pg/pkg/versions.buildVersion=${2#v} -X github.com/cloudnative-pg/cloudnative-pg/pkg/versions.buildCommit=$2" ;;
     *) echo "-s -w -X github.com/prometheus/common/version.Version=$(release_of "$1" "$2") -X github.com/prometheus/common/version.Branch=HEAD" ;;
   esac

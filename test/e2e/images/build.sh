@@ -3,7 +3,7 @@
 #
 # usage: test/e2e/images/build.sh [--lock] [name...]
 #   names: postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes prefect-previous
-#   pgadmin redis-commander
+#   pgadmin redis-commander rclone
 #   (none = all). Writes docker-archive tars to
 #   ${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/images/<name>-<inputhash>.tar
 #   and prints one line per image: "<name> <tag> <tar>".
@@ -11,14 +11,15 @@
 #   (prefect, prefect-kubernetes, pgadmin, redis-commander) instead of building; commit the result.
 #
 # Each image is cached by a hash of its inputs (this script, pack.py, versions.env, the
-# base recipe and the image's folder). Needs root (debootstrap, chroot, mount).
+# base recipe and the image's folder; for an image whose folder has a file `go-tool`, the binary
+# test/e2e/cluster/build-tools.sh builds from the tool named there, built first). Needs root (debootstrap, chroot, mount).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 . "$HERE/versions.env"
 CACHE="${CDK8S_PREFECT_CACHE:-/var/cache/cdk8s-prefect-stack}/images"
-ALL=(postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes prefect-previous pgadmin redis-commander)
+ALL=(postgres redis postgres-exporter redis-exporter tools prefect prefect-kubernetes prefect-previous pgadmin redis-commander rclone)
 REGISTRY=e2e.local
 
 log() { printf '[images %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -68,12 +69,28 @@ base_hash() { printf '%s %s %s %s' "$DEBIAN_SUITE" "$DEBIAN_MIRROR" "$BASE_RECIP
   "$(sed -n '/^base()/,/^}/p' "$HERE/build.sh" | sha256sum)" | sha256sum | cut -c1-16; }
 
 image_hash() { # name; also hashes the folder of any recipe its recipe sources (". \"$HERE/<name>/recipe.sh\"")
+  # and the Go tool binary it packs (GO_TOOL_BINS, see go_tools)
   local used
   used="$(grep -o '"\$HERE/[a-z-]*/recipe.sh"' "$HERE/$1/recipe.sh" | cut -d/ -f2 | sort -u | sed "s#^#$HERE/#")"
   # shellcheck disable=SC2086
-  printf '%s %s' "$(base_hash)" \
+  printf '%s %s %s' "$(base_hash)" \
     "$(hash_files "$HERE/build.sh" "$HERE/pack.py" "$HERE/versions.env" "$HERE/$1" $used)" \
+    "${GO_TOOL_BINS[$1]:+$(sha256sum <"${GO_TOOL_BINS[$1]}")}" \
     | sha256sum | cut -c1-16
+}
+
+# Images that pack a binary built from the Go module proxy name the tool in <name>/go-tool; it is built (cached by
+# content) by test/e2e/cluster/build-tools.sh before this script takes the build lock, which that script takes too.
+declare -A GO_TOOL_BINS=()
+go_tools() { # name...
+  local n t dir
+  for n in "$@"; do
+    [ -f "$HERE/$n/go-tool" ] || continue
+    t="$(cat "$HERE/$n/go-tool")"
+    dir="$(bash "$HERE/../cluster/build-tools.sh" "$t" | tail -1)" || die "$n: building the Go tool $t failed"
+    GO_TOOL_BINS[$n]="$(readlink -f "$dir/$t")"
+    [ -x "${GO_TOOL_BINS[$n]}" ] || die "$n: no binary $dir/$t"
+  done
 }
 
 # ---------- chroot helpers ----------
@@ -250,6 +267,7 @@ build_one() { # name
   # PACK_ROOT (default $r) to pack another tree.
   PACK_ROOT=""
   FILES="$HERE/$name"
+  GO_TOOL_BIN="${GO_TOOL_BINS[$name]:-}"
   # The prefect recipe's parameters (prefect/recipe.sh): local, so a recipe that sets them for its own image does not
   # change the next one's.
   local PREFECT_VERSION="$PREFECT_VERSION" PREFECT_EXTRAS="$PREFECT_EXTRAS" PREFECT_FLAVOUR="" PREFECT_LOCK_BASE=""
@@ -272,6 +290,7 @@ build_one() { # name
 }
 
 mkdir -p "$CACHE"
+[ "$LOCK" = 1 ] || go_tools "${NAMES[@]}"
 exec 9>"$CACHE/.build.lock"
 flock 9
 ensure_host_tools

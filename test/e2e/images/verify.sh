@@ -30,7 +30,7 @@ retry() { # seconds, command...: retry every second until success
 in_pod() { $D exec "$P-probe" "$@"; }   # runs in the tools image inside the pod netns
 
 WANT=("$@")
-[ "$#" -gt 0 ] || WANT=(postgres redis postgres-exporter redis-exporter prefect prefect-kubernetes prefect-previous pgadmin redis-commander)
+[ "$#" -gt 0 ] || WANT=(postgres redis postgres-exporter redis-exporter prefect prefect-kubernetes prefect-previous pgadmin redis-commander rclone)
 # dependencies: exporters/UIs need their server; the prefect checks run the API server on postgres and redis
 for x in "${WANT[@]}"; do
   case "$x" in
@@ -268,6 +268,32 @@ JSON
     $D exec "$P-pgadmin" /venv/bin/python3 -c "import sqlite3; c=sqlite3.connect('/var/lib/pgadmin/pgadmin4.db'); assert c.execute(\"select count(*) from server where name='prefect'\").fetchone()[0]==1"
   check "pgadmin: restart with PGADMIN_REPLACE_SERVERS_ON_STARTUP=True re-imports servers.json (replaced, still one server)" \
     sh -c "$D restart -t 5 $P-pgadmin >/dev/null && sleep 3 && for i in \$(seq 120); do [ \"\$($D exec $P-probe curl -sf http://127.0.0.1:8080/misc/ping)\" = PING ] && break; sleep 1; done && [ \"\$($D logs $P-pgadmin 2>&1 | grep -c 'Loading servers with')\" = 2 ] && [ \"\$($D logs $P-pgadmin 2>&1 | grep -c 'Application Initialisation')\" = 1 ] && $D exec $P-pgadmin /venv/bin/python3 -c \"import sqlite3; c=sqlite3.connect('/var/lib/pgadmin/pgadmin4.db'); n=c.execute('select count(*) from server').fetchone()[0]; print(n); assert n==1\""
+fi
+
+# ---- rclone ----
+if want rclone; then
+  T="${TAG[rclone]}"
+  check "rclone: user 1009:1009, entrypoint [rclone], workdir /data, rclone v1.75.1" \
+    sh -c "[ \"\$($D inspect -f '{{.Config.User}} {{json .Config.Entrypoint}} {{.Config.WorkingDir}}' $T)\" = '1009:1009 [\"rclone\"] /data' ] && [ \"\$($D run --rm --network none ${RO[*]} $T version | sed -n 1p)\" = 'rclone v1.75.1' ]"
+  # The e2e S3 server as its Deployment runs it (test/e2e/stack/s3.yaml): non-root, read-only root, storage on a volume.
+  check "rclone: 'serve s3' as uid 1009 (read-only root, keys from the environment, storage on a tmpfs)" \
+    $D run -d --name "$P-s3" --network "$NET" "${RO[@]}" --tmpfs /tmp --tmpfs /data:uid=1009,gid=1009 \
+      -e RCLONE_AUTH_KEY='"e2e-key,e2e-secret"' "$T" serve s3 --addr :8080 /data
+  # The stack's upload container as its CronJob runs it (charts/data/postgres-backup.ts): `sh -c`, the postgres UID,
+  # read-only root, HOME and the config file on /tmp, a remote "backup" from RCLONE_CONFIG_BACKUP_* only.
+  check "rclone: the upload container's copyto (sh -c, uid 999, remote from the environment) stores an object; lsf and cat read it back" \
+    retry 20 $D run --rm --network "$NET" --user 999:999 "${RO[@]}" --tmpfs /tmp --entrypoint sh \
+      -e HOME=/tmp -e RCLONE_CONFIG=/tmp/rclone.conf -e RCLONE_CONFIG_BACKUP_TYPE=s3 -e RCLONE_CONFIG_BACKUP_PROVIDER=Other \
+      -e RCLONE_CONFIG_BACKUP_ENV_AUTH=false -e RCLONE_CONFIG_BACKUP_REGION=us-east-1 \
+      -e RCLONE_CONFIG_BACKUP_ENDPOINT=http://127.0.0.1:8080 -e RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID=e2e-key \
+      -e RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY=e2e-secret "$T" -c 'set -eu
+        rclone mkdir backup:bucket
+        head -c 3000000 /dev/urandom >/tmp/f.dump
+        rclone copyto --s3-no-check-bucket /tmp/f.dump backup:bucket/p/f.dump
+        [ "$(rclone lsf backup:bucket/p)" = f.dump ]
+        [ "$(rclone cat backup:bucket/p/f.dump | sha256sum)" = "$(sha256sum </tmp/f.dump)" ]'
+  check "rclone: a wrong secret key is refused by the server" \
+    sh -c "! $D run --rm --network $NET ${RO[*]} --tmpfs /tmp -e RCLONE_CONFIG_X_TYPE=s3 -e RCLONE_CONFIG_X_PROVIDER=Other -e RCLONE_CONFIG_X_ENDPOINT=http://127.0.0.1:8080 -e RCLONE_CONFIG_X_ACCESS_KEY_ID=e2e-key -e RCLONE_CONFIG_X_SECRET_ACCESS_KEY=wrong -e RCLONE_RETRIES=1 -e RCLONE_LOW_LEVEL_RETRIES=1 $T lsf x:bucket"
 fi
 
 if [ "$FAIL" -gt 0 ]; then

@@ -38,6 +38,27 @@ create_secrets() {
   KN create secret generic prefect-redis --from-literal=password="$(rand 48)" >/dev/null
   KN create secret generic prefect-pgadmin --from-literal=password="$(rand 24)" >/dev/null
   KN create secret generic prefect-redis-ui --from-literal=password="$(rand 24)" >/dev/null
+  KN create secret generic prefect-backup-s3 --from-literal=access-key-id="$(rand 20)" \
+    --from-literal=secret-access-key="$(rand 40)" >/dev/null
+}
+
+# The S3 server of stack.yaml's backups.s3 (test/e2e/stack/s3.yaml) in namespace s3, its keys those of the stack's
+# Secret prefect-backup-s3 (create_secrets first). s3_apply does not wait; s3_ready waits for the server and the
+# client pod and creates the bucket (an S3 CreateBucket through the server, idempotent).
+S3_NS=s3
+S3_BUCKET=prefect-backups
+S3_PREFIX=e2e/
+S3C() { K -n "$S3_NS" exec s3-client -- "$@"; }
+s3_apply() {
+  K create namespace "$S3_NS" --dry-run=client -o yaml | K apply -f - >/dev/null
+  K -n "$S3_NS" create secret generic s3-keys --from-literal=access-key-id="$(secret_value prefect-backup-s3 access-key-id)" \
+    --from-literal=secret-access-key="$(secret_value prefect-backup-s3 secret-access-key)" --dry-run=client -o yaml | K apply -f - >/dev/null
+  K apply -f "$STACK_DIR/s3.yaml" >/dev/null
+}
+s3_ready() {
+  K -n "$S3_NS" rollout status deploy/s3 --timeout=120s >&2 || return 1
+  K -n "$S3_NS" wait pod/s3-client --for=condition=Ready --timeout=120s >/dev/null || return 1
+  retry 10 2 S3C rclone mkdir "s3:$S3_BUCKET" 2>/dev/null
 }
 
 secret_value() { KN get secret "$1" -o "jsonpath={.data.$2}" | base64 -d; }

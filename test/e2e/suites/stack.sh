@@ -19,6 +19,11 @@
 #                exporter metric the PrometheusRule reads; the same ports are closed from another namespace
 #   backup-restore  a Job from the backup CronJob writes a dump; restore (README procedure) → row counts and
 #                checksums equal those at backup time, the later change is gone, the API serves again
+#   backup-s3    the off-cluster copy (issue 14): a real S3 server (rclone serve s3, namespace s3, test/e2e/stack/s3.yaml);
+#                a backup Job's upload container copies the dump; the object is listed and read from namespace s3
+#                (sha256 equal to the claim's copy); the same pod shape fails against a port the NetworkPolicy does not
+#                allow; the claim's copy is removed and fetched back from S3, restored (docs/operations.md) → row
+#                counts and checksums equal those at backup time; prints backup+upload, fetch and restore seconds
 #   events-across-replicas  an event emitted into one API replica reaches a websocket subscriber of the other
 #                (the replicas share events only through Redis)
 #   edge-overhead  p50/p95 of /api/health through the edge vs straight to the API Service, from one pod in the
@@ -58,7 +63,7 @@ cleanup() {
   stop_port_forwards
   edge_hosts_remove
   if [ "${STACK_KEEP:-0}" != 1 ]; then
-    K delete namespace "$NS" prefect-upgrade e2e-outside monitoring --ignore-not-found --wait=false >/dev/null 2>&1
+    K delete namespace "$NS" prefect-upgrade e2e-outside monitoring "$S3_NS" --ignore-not-found --wait=false >/dev/null 2>&1
   fi
   rm -rf "$WORK"
 }
@@ -86,6 +91,7 @@ dump_state() {
 s_boot() {
   synth "$WORK/dist"
   create_secrets
+  s3_apply
   local t0 t1 i
   t0=$(date +%s.%N)
   K apply -f "$WORK/dist" >/dev/null
@@ -302,6 +308,8 @@ wait_job() { # <job> <timeout s>: Complete → 0, Failed or timeout → 1
 
 s_backup_restore() {
   local before after changed bj rj dump t0
+  # Its backup Job uploads to S3 too (stack.yaml backups.s3): the server must be there.
+  s3_ready || { log "the S3 server in namespace $S3_NS is not ready"; K -n "$S3_NS" get pods -o wide >&2; return 1; }
   before="$(fingerprint)"
   bj="e2e-backup-$(date +%s)"
   t0=$(date +%s)
@@ -335,6 +343,91 @@ s_backup_restore() {
   retry 90 2 all_ready || { log "not ready after the restore: $NOT_READY"; return 1; }
   [ "$(curl_edge "$PREFECT_HOST" /api/health)" = true ]
   local flows; flows="$(curl_edge "$PREFECT_HOST" /api/flows/filter -X POST -H 'Content-Type: application/json' -d '{"flows":{"name":{"any_":["e2e-after-backup"]}}}')"
+  [ "$flows" = '[]' ] || { log "the API still serves the flow created after the backup: $flows"; return 1; }
+}
+
+# ---------------------------------------------------------------------------------------------- backup-s3
+# s3_job <job> <script> [env JSON]: a Job from the backup CronJob's template (the backup pods' labels, identity and
+# NetworkPolicy, the remote "backup" from the environment) without the dump: one container running <script> with the
+# claim writable; backoffLimit 0.
+s3_job() {
+  KN create job "$1" --from=cronjob/"$INSTANCE"-postgres-backup --dry-run=client -o json \
+    | jq --arg script "$2" --argjson env "${3:-[]}" '.spec.backoffLimit = 0 | del(.spec.template.spec.initContainers)
+        | .spec.template.spec.containers[0] |= (.name = "s3" | .command = ["sh", "-c", $script] | .env += $env
+          | .volumeMounts |= map(if .name == "backups" then .readOnly = false else . end))' \
+    | KN create -f - >/dev/null
+}
+s_backup_s3() {
+  local before bj fj rj nj dump t0 obj size sum_s3 flog claim_sum fetched_sum
+  s3_ready || { log "the S3 server in namespace $S3_NS is not ready"; K -n "$S3_NS" get pods -o wide >&2; return 1; }
+  before="$(fingerprint)"
+  # 1. The backup Job: the dump (init container), then the upload container copies it to the bucket.
+  bj="e2e-backup-s3-$(date +%s)"
+  t0=$(date +%s.%N)
+  KN create job "$bj" --from=cronjob/"$INSTANCE"-postgres-backup >/dev/null
+  wait_job "$bj" 300
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "[stack] FIGURE backup-s3: backup Job (dump + upload) Complete in %.1f s\n", b - a}' >&2
+  # (the backup container's log also names the older dumps it keeps: the new one is the one the upload names)
+  dump="$(KN logs "job/$bj" -c upload | sed -n "s#^upload: copied \\(prefect-[0-9]\\{8\\}T[0-9]\\{6\\}Z\\.dump\\) to $S3_BUCKET/$S3_PREFIX\$#\\1#p")"
+  [ -n "$dump" ] || { log "the upload container did not report a copy to $S3_BUCKET/$S3_PREFIX:"; KN logs "job/$bj" --all-containers >&2; return 1; }
+  KN logs "job/$bj" -c backup | grep -qF "$dump" || { log "the backup container's log does not name $dump"; return 1; }
+  # 2. The object, listed and read from outside the stack's namespace (the s3-client pod, namespace s3).
+  obj="$(S3C rclone lsl "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | awk -v d="$dump" '$4 == d')"
+  [ -n "$obj" ] || { log "$dump is not in s3:$S3_BUCKET/$S3_PREFIX:"; S3C rclone lsl "s3:$S3_BUCKET" >&2; return 1; }
+  size="$(awk '{print $1}' <<<"$obj")"
+  sum_s3="$(S3C sh -c "rclone cat 's3:$S3_BUCKET/$S3_PREFIX$dump' 2>/dev/null | sha256sum" | cut -d' ' -f1)"
+  log "FIGURE backup-s3: object $S3_BUCKET/$S3_PREFIX$dump, $size bytes, sha256 $sum_s3"
+  # 3. The negative control: the same pod shape against a port of the same server that the NetworkPolicy does not
+  # name fails (8081), though the server answers on it from another namespace.
+  S3C env RCLONE_CONFIG_S3_ENDPOINT=http://s3.s3.svc:8081 rclone lsf "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | grep -qxF "$dump" \
+    || { log "the S3 server does not answer on 8081 from namespace $S3_NS"; return 1; }
+  nj="e2e-s3-egress-$(date +%s)"
+  t0=$(date +%s)
+  # A new pod's first moments can precede its NetworkPolicy rules (kube-router programs them after the pod starts):
+  # the Job waits, proves the allowed port works from the same pod, then tries the unlisted one.
+  s3_job "$nj" 'sleep 5; rclone lsf "backup:$S3_BUCKET/$S3_PREFIX" >/dev/null && echo "allowed port: ok" && RCLONE_CONFIG_BACKUP_ENDPOINT=http://s3.s3.svc:8081 rclone lsf "backup:$S3_BUCKET/$S3_PREFIX"' \
+    '[{"name":"RCLONE_CONTIMEOUT","value":"5s"},{"name":"RCLONE_RETRIES","value":"1"},{"name":"RCLONE_LOW_LEVEL_RETRIES","value":"1"}]'
+  if wait_job "$nj" 90 2>/dev/null; then log "the backup pod reached the S3 server on port 8081, which its NetworkPolicy does not allow"; return 1; fi
+  KN logs "job/$nj" 2>/dev/null | grep -q 'allowed port: ok' || { log "the egress control's pod could not reach the allowed port 8080 either:"; KN logs "job/$nj" >&2; return 1; }
+  KN logs "job/$nj" 2>/dev/null | grep -q 'dial tcp' \
+    || { log "the egress control failed otherwise than by a refused or timed-out connection:"; KN logs "job/$nj" >&2; return 1; }
+  log "egress control: port 8081 of the same server refused to the backup pod ($(( $(date +%s) - t0 )) s): $(KN logs "job/$nj" 2>/dev/null | grep -o 'dial tcp[^"]*' | head -1)"
+  # 4. The claim's copy is lost: a Job of the backup pods' shape removes it and fetches the object back into the claim.
+  fj="e2e-s3-fetch-$(date +%s)"
+  t0=$(date +%s.%N)
+  s3_job "$fj" 'set -eu; f="/backups/$DUMP"
+    echo "fetch: claim copy sha256 $(sha256sum <"$f" | cut -d" " -f1)"; rm -f "$f"; [ ! -e "$f" ]
+    rclone copyto "backup:$S3_BUCKET/$S3_PREFIX$DUMP" "$f"; chmod 600 "$f"
+    echo "fetch: fetched sha256 $(sha256sum <"$f" | cut -d" " -f1) size $(stat -c %s "$f")"' \
+    "[{\"name\":\"DUMP\",\"value\":\"$dump\"}]"
+  wait_job "$fj" 120
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "[stack] FIGURE backup-s3: fetch Job (claim copy removed, object copied back) Complete in %.1f s\n", b - a}' >&2
+  flog="$(KN logs "job/$fj")"
+  claim_sum="$(sed -n 's/^fetch: claim copy sha256 //p' <<<"$flog")"
+  fetched_sum="$(sed -n 's/^fetch: fetched sha256 \([0-9a-f]*\) .*/\1/p' <<<"$flog")"
+  [ -n "$claim_sum" ] && [ "$claim_sum" = "$sum_s3" ] && [ "$fetched_sum" = "$sum_s3" ] \
+    || { log "checksums differ: claim $claim_sum, S3 $sum_s3, fetched $fetched_sum"; return 1; }
+  log "the claim's copy, the object and the fetched copy have one sha256: $sum_s3"
+  # 5. A change after the backup, then the documented restore of the fetched dump.
+  PSQL "insert into flow (id, name) values (gen_random_uuid(), 'e2e-after-s3-backup')" >/dev/null
+  [ "$(fingerprint)" != "$before" ] || { log "the change after the backup did not change the fingerprint"; return 1; }
+  local api_replicas; api_replicas="$(KN get deploy "$INSTANCE-api" -o jsonpath='{.spec.replicas}')"
+  KN scale deployment/"$INSTANCE"-api deployment/"$INSTANCE"-background-services --replicas=0 >/dev/null
+  rj="e2e-restore-s3-$(date +%s)"
+  t0=$(date +%s.%N)
+  KN create job "$rj" --from=cronjob/"$INSTANCE"-postgres-restore --dry-run=client -o yaml \
+    | K set env --local -f - DUMP="$dump" -o yaml | KN create -f - >/dev/null
+  wait_job "$rj" 300
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "[stack] FIGURE backup-s3: restore Job of the fetched dump Complete in %.1f s\n", b - a}' >&2
+  log "restore: $(KN logs "job/$rj" --all-containers | tail -1)"
+  KN scale deployment/"$INSTANCE"-background-services --replicas=1 >/dev/null
+  KN scale deployment/"$INSTANCE"-api --replicas="$api_replicas" >/dev/null
+  local after; after="$(fingerprint)"
+  [ "$after" = "$before" ] || { log "rows differ after the restore from S3:"; diff <(echo "$before") <(echo "$after") >&2; return 1; }
+  log "rows restored from the S3 copy equal those at backup time: $(tr '\n' ' ' <<<"$before")"
+  retry 90 2 all_ready || { log "not ready after the restore: $NOT_READY"; return 1; }
+  [ "$(curl_edge "$PREFECT_HOST" /api/health)" = true ]
+  local flows; flows="$(curl_edge "$PREFECT_HOST" /api/flows/filter -X POST -H 'Content-Type: application/json' -d '{"flows":{"name":{"any_":["e2e-after-s3-backup"]}}}')"
   [ "$flows" = '[]' ] || { log "the API still serves the flow created after the backup: $flows"; return 1; }
 }
 
@@ -530,7 +623,7 @@ new_ready_api() { api_pods "$1" | awk '$2 == "True"' | wc -l; }
 
 # ---------------------------------------------------------------------------------------------------- main
 log "config $STACK_CONFIG, namespace $NS, edge $E2E_INGRESS_URL"
-K delete namespace "$NS" prefect-upgrade e2e-outside monitoring --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
+K delete namespace "$NS" prefect-upgrade e2e-outside monitoring "$S3_NS" --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
 # Not `if run_scenario …`: a condition would turn off `set -e` inside the scenario.
 booted=0; run_scenario boot s_boot && booted=1
 if [ "$booted" = 1 ]; then
@@ -546,6 +639,7 @@ if [ "$booted" = 1 ]; then
   stack_memory | sed 's/^/[stack] FIGURE stack memory: /' >&2
   bash "$REPO/test/e2e/cluster/measure-memory.sh" 2>/dev/null | sed 's/^/[stack] FIGURE cluster memory: /' >&2
   run_scenario backup-restore s_backup_restore
+  run_scenario backup-s3 s_backup_s3
   run_scenario edge-overhead s_edge_overhead
   run_scenario failover s_failover
   run_scenario rollout s_rollout
@@ -559,7 +653,7 @@ if [ "$booted" = 1 ]; then
     skip "load-baseline pg-delete pg-delete-retry500 redis-delete services-delete" "the data tier's fault scenarios (20 min) run with E2E_FAULTS=1 (npm run test:e2e:faults), not in CI"
   fi
 else
-  skip "front-door flow-run process-worker isolation events-across-replicas monitoring backup-restore edge-overhead failover rollout load-baseline pg-delete pg-delete-retry500 redis-delete services-delete" "the stack did not boot"
+  skip "front-door flow-run process-worker isolation events-across-replicas monitoring backup-restore backup-s3 edge-overhead failover rollout load-baseline pg-delete pg-delete-retry500 redis-delete services-delete" "the stack did not boot"
 fi
 # Its own namespace and stack, after the main stack is gone (a 2-core node) unless STACK_KEEP=1.
 [ "${STACK_KEEP:-0}" = 1 ] || K delete namespace "$NS" --wait=true --timeout=180s >/dev/null 2>&1
