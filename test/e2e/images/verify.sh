@@ -276,16 +276,19 @@ if want rclone; then
   check "rclone: user 1009:1009, entrypoint [rclone], workdir /data, rclone v1.75.1" \
     sh -c "[ \"\$($D inspect -f '{{.Config.User}} {{json .Config.Entrypoint}} {{.Config.WorkingDir}}' $T)\" = '1009:1009 [\"rclone\"] /data' ] && [ \"\$($D run --rm --network none ${RO[*]} $T version | sed -n 1p)\" = 'rclone v1.75.1' ]"
   # The e2e S3 server as its Deployment runs it (test/e2e/stack/s3.yaml): non-root, read-only root, storage on a volume.
-  check "rclone: 'serve s3' as uid 1009 (read-only root, keys from the environment, storage on a tmpfs)" \
-    $D run -d --name "$P-s3" --network "$NET" "${RO[@]}" --tmpfs /tmp --tmpfs /data:uid=1009,gid=1009 \
-      -e RCLONE_AUTH_KEY='"e2e-key,e2e-secret"' "$T" serve s3 --addr :8080 /data
+  # Port 19000: the containers of this script share one loopback (pgAdmin listens on 8080). Checked still running
+  # after 2 s: `docker run -d` succeeds even when the server exits at once (a port taken, a bad flag).
+  check "rclone: 'serve s3' as uid 1009 (read-only root, keys from the environment, storage on a tmpfs), still running after 2 s" \
+    sh -c "$D run -d --name $P-s3 --network $NET ${RO[*]} --tmpfs /tmp --tmpfs /data:uid=1009,gid=1009 \
+      -e RCLONE_AUTH_KEY='\"e2e-key,e2e-secret\"' $T serve s3 --addr :19000 /data >/dev/null \
+      && sleep 2 && [ \"\$($D inspect -f '{{.State.Running}}' $P-s3)\" = true ]"
   # The stack's upload container as its CronJob runs it (charts/data/postgres-backup.ts): `sh -c`, the postgres UID,
   # read-only root, HOME and the config file on /tmp, a remote "backup" from RCLONE_CONFIG_BACKUP_* only.
   check "rclone: the upload container's copyto (sh -c, uid 999, remote from the environment) stores an object; lsf and cat read it back" \
     retry 20 $D run --rm --network "$NET" --user 999:999 "${RO[@]}" --tmpfs /tmp --entrypoint sh \
       -e HOME=/tmp -e RCLONE_CONFIG=/tmp/rclone.conf -e RCLONE_CONFIG_BACKUP_TYPE=s3 -e RCLONE_CONFIG_BACKUP_PROVIDER=Other \
       -e RCLONE_CONFIG_BACKUP_ENV_AUTH=false -e RCLONE_CONFIG_BACKUP_REGION=us-east-1 \
-      -e RCLONE_CONFIG_BACKUP_ENDPOINT=http://127.0.0.1:8080 -e RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID=e2e-key \
+      -e RCLONE_CONFIG_BACKUP_ENDPOINT=http://127.0.0.1:19000 -e RCLONE_CONFIG_BACKUP_ACCESS_KEY_ID=e2e-key \
       -e RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY=e2e-secret "$T" -c 'set -eu
         rclone mkdir backup:bucket
         head -c 3000000 /dev/urandom >/tmp/f.dump
@@ -293,7 +296,7 @@ if want rclone; then
         [ "$(rclone lsf backup:bucket/p)" = f.dump ]
         [ "$(rclone cat backup:bucket/p/f.dump | sha256sum)" = "$(sha256sum </tmp/f.dump)" ]'
   check "rclone: a wrong secret key is refused by the server" \
-    sh -c "! $D run --rm --network $NET ${RO[*]} --tmpfs /tmp -e RCLONE_CONFIG_X_TYPE=s3 -e RCLONE_CONFIG_X_PROVIDER=Other -e RCLONE_CONFIG_X_ENDPOINT=http://127.0.0.1:8080 -e RCLONE_CONFIG_X_ACCESS_KEY_ID=e2e-key -e RCLONE_CONFIG_X_SECRET_ACCESS_KEY=wrong -e RCLONE_RETRIES=1 -e RCLONE_LOW_LEVEL_RETRIES=1 $T lsf x:bucket"
+    sh -c "! $D run --rm --network $NET ${RO[*]} --tmpfs /tmp -e RCLONE_CONFIG_X_TYPE=s3 -e RCLONE_CONFIG_X_PROVIDER=Other -e RCLONE_CONFIG_X_ENDPOINT=http://127.0.0.1:19000 -e RCLONE_CONFIG_X_ACCESS_KEY_ID=e2e-key -e RCLONE_CONFIG_X_SECRET_ACCESS_KEY=wrong -e RCLONE_RETRIES=1 -e RCLONE_LOW_LEVEL_RETRIES=1 $T lsf x:bucket"
 fi
 
 if [ "$FAIL" -gt 0 ]; then
