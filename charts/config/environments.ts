@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readConfigDocument, validateConfig } from './load';
+import { readConfigDocument, validateConfig, validateDocument } from './load';
 import type { PrefectStackProps } from '../prefect-stack-props';
 
 /** One environment of a repository: its name (the overlay file's, and its folder under the output) and its props. */
@@ -40,7 +40,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
  */
 export function loadEnvironments(baseFile: string, dir: string): StackEnvironment[] {
   const baseDoc = readConfigDocument(baseFile);
-  const base = validateConfig(baseDoc.value, (keyPath) => baseDoc.locate(keyPath).at);
+  const base = validateDocument(baseDoc);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new Error(`${dir}: is not a folder; give --environments DIR, a folder of <environment>.yaml overlays of ${path.basename(baseFile)}`);
   }
@@ -64,6 +64,7 @@ export function loadEnvironments(baseFile: string, dir: string): StackEnvironmen
     };
     return { name, file, props: validateConfig(mergeConfig(base, overlay.value), where) };
   });
+  if (new Set(envs.map((e) => e.name)).size !== envs.length) throw new Error(`${dir}: two files name the same environment (x.yaml and x.yml); keep one`);
   const seen = new Map<string, string>();
   for (const e of envs) {
     const where = `${e.props.namespace ?? 'prefect'}/${e.props.name ?? 'prefect'}`;
@@ -71,7 +72,5 @@ export function loadEnvironments(baseFile: string, dir: string): StackEnvironmen
     if (other) throw new Error(`${e.name}: namespace and name ${where} are also ${other}'s; give each environment its own namespace (or name)`);
     seen.set(where, e.name);
   }
-  const byFile = new Set(envs.map((e) => e.name));
-  if (byFile.size !== envs.length) throw new Error(`${dir}: two files name the same environment (x.yaml and x.yml); keep one`);
   return envs;
 }

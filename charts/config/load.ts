@@ -134,10 +134,14 @@ export function parseConfigDocument(text: string, fileName = 'config'): ConfigDo
   return { value, locate };
 }
 
+/** Validates a whole configuration document, each error at its line. */
+export function validateDocument(d: ConfigDocument): PrefectStackProps {
+  return validateConfig(d.value, (keyPath) => d.locate(keyPath).at);
+}
+
 /** Parses YAML text and validates it (see {@link parseConfigDocument}, {@link validateConfig}). */
 export function parseConfig(text: string, fileName = 'config'): PrefectStackProps {
-  const d = parseConfigDocument(text, fileName);
-  return validateConfig(d.value, (keyPath) => d.locate(keyPath).at);
+  return validateDocument(parseConfigDocument(text, fileName));
 }
 
 /** Reads a configuration file into its mapping, unvalidated; a file that cannot be read says why. */
@@ -155,6 +159,5 @@ export function readConfigDocument(file: string): ConfigDocument {
 
 /** Reads and validates a configuration file. */
 export function loadConfig(file: string): PrefectStackProps {
-  const d = readConfigDocument(file);
-  return validateConfig(d.value, (keyPath) => d.locate(keyPath).at);
+  return validateDocument(readConfigDocument(file));
 }

@@ -21,7 +21,7 @@ export function externalDatabase(p: ExternalDatabaseProps): Omit<DatabaseConnect
   if (p.host === undefined && !p.hostSecret) fail(`${field}.host`, 'is missing', 'give the database host, a hostSecret, or a urlSecret holding the whole URL');
   if (p.user === undefined && !p.userSecret) fail(`${field}.userSecret`, 'is missing', 'name the Secret key holding the user name (or give user)');
   if (!p.passwordSecret) fail(`${field}.passwordSecret`, 'is missing', 'name the Secret key holding the password');
-  const host = p.host === undefined ? undefined : p.host.includes('.') ? checkHostname(`${field}.host`, p.host) : checkDnsSubdomain(`${field}.host`, p.host);
+  const host = p.host === undefined ? undefined : checkHost(`${field}.host`, p.host);
   if (p.database !== undefined && !/^[^\s/?#]{1,63}$/.test(p.database))
     fail(`${field}.database`, `"${p.database}" is not a database name`, 'use at most 63 characters without spaces, / ? or #');
   if (p.user !== undefined && !/^[^\s:@/]{1,63}$/.test(p.user))
