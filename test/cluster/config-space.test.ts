@@ -69,6 +69,8 @@ beforeAll(() => {
       })),
     ]),
   );
+  // the dry-runs must create, never update: no other suite may have stored objects here (see NAMESPACES)
+  for (const ns of NAMESPACES) expect(kubectl(['get', 'statefulsets,deployments,persistentvolumeclaims,jobs', '-n', ns, '-o', 'name']).stdout).toBe('');
 });
 
 test(`${RUNS} generated configurations synthesize and are admitted by the API server (dry-run, strict, PSS restricted)`, () => {

@@ -282,8 +282,12 @@ const monitoring = partial({
   ),
 });
 
-/** Namespaces the cluster test creates for the generated stacks (a stack may also create its own). */
-export const NAMESPACES = ['cs-a', 'cs-b', 'cs-c', 'prefect-prod'];
+/**
+ * Namespaces the cluster test creates for the generated stacks (a stack may also create its own). All carry the
+ * suite's own prefix: the suites share one API server, and a dry-run over objects another suite really applied is
+ * an update (CI once failed on environments.test.ts's prefect-prod: "updates to statefulset spec … are forbidden").
+ */
+export const NAMESPACES = ['cs-a', 'cs-b', 'cs-c', 'cs-prefect-prod'];
 
 /** A configuration the stack must accept and the API server must admit. */
 export const validConfig: fc.Arbitrary<PrefectStackProps> = rec({
