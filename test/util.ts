@@ -181,6 +181,14 @@ export function configurations(): Array<[string, PrefectStackProps]> {
     ...examples.map((f): [string, PrefectStackProps] => [`examples/${f}`, loadConfig(path.join(root, 'examples', f))]),
     ['minimal external', MINIMAL],
     ['autoscaling + auth', { ...MINIMAL, api: { autoscaling: { maxReplicas: 6 } }, prefect: { authSecret: { name: 'auth', key: 'auth' } } }],
+    [
+      'cloudNativePG + S3 backups',
+      {
+        ...MINIMAL,
+        images: { pullSecrets: ['regcred'] },
+        database: { cloudNativePG: { podLabels: { cost: 'db' }, backups: { s3: { bucket: 'prefect-backups' } } } },
+      },
+    ],
   ];
 }
 

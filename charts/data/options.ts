@@ -305,6 +305,67 @@ export interface InClusterDatabaseProps extends PostgresOptions {
   readonly backups?: PostgresBackupOptions;
 }
 
+/**
+ * PostgreSQL as a CloudNativePG `Cluster` (`database.cloudNativePG:`): a primary and streaming replicas that the
+ * operator fails over automatically. The operator (v1.30) must run in the cluster; the stack emits the Cluster,
+ * points Prefect at its `-rw` Service with the operator's `<cluster>-app` Secret, and keeps its own pg_dump backups.
+ */
+export interface CloudNativePgOptions extends PodOptions {
+  /**
+   * How many PostgreSQL instances: one primary, the rest streaming replicas the operator promotes on a failure.
+   * @default 3 - a primary and two replicas: one instance (or its node) can be lost with a replica still standing by
+   */
+  readonly instances?: number;
+  /**
+   * How the instances are spread over nodes (as `api.spread`): `required` puts each on its own node, so a node's loss
+   * costs at most one, and needs as many schedulable nodes as instances; `preferred` shares nodes when they are short.
+   * @default "required" - a failover must find its replica on another node
+   */
+  readonly spread?: 'preferred' | 'required';
+  /**
+   * The database Prefect uses, created with pg_trgm when the cluster is bootstrapped.
+   * @default "prefect"
+   */
+  readonly database?: string;
+  /**
+   * Prefect's role, owner of the database; the operator writes its password into the `<cluster>-app` Secret.
+   * @default "prefect"
+   */
+  readonly owner?: string;
+  /**
+   * Each instance's data claim.
+   * @default - 20Gi of the default StorageClass: Prefect's events and logs grow about 1 GiB a week on a busy server
+   */
+  readonly storage?: StorageProps;
+  /**
+   * Container resources of each instance; `shared_buffers` is a quarter of the memory limit.
+   * @default - requests cpu 250m / memory 1Gi, limits cpu 2 / memory 2Gi
+   */
+  readonly resources?: ResourcesProps;
+  /**
+   * `max_connections`. It must cover every pool of the Prefect tier (docs/architecture.md "Sizing max_connections").
+   * @default - derived from the API replicas (or maxReplicas) and `prefect.databasePool` by postgresMaxConnections()
+   */
+  readonly maxConnections?: number;
+  /**
+   * Further server settings (`spec.postgresql.parameters`, e.g. `work_mem: 8MB`).
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+  /**
+   * UID and GID the image runs PostgreSQL as.
+   * @default 999 - the `postgres` user of the official image the stack pins (CloudNativePG's own images use 26)
+   */
+  readonly postgresUid?: number;
+  /**
+   * The stack's pg_dump backups (CronJob into a claim, optional S3 copy) and the restore CronJob, against the
+   * primary. They need the superuser (a restore creates and swaps databases), so enabled backups turn on the
+   * operator's `<cluster>-superuser` Secret.
+   * @default - daily at 02:15 UTC, keeping 7 daily, 4 weekly and 6 monthly dumps
+   */
+  readonly backups?: PostgresBackupOptions;
+}
+
 /** Where Prefect's PostgreSQL is: in the cluster (the default) or outside it. Give at most one. */
 export interface DatabaseProps {
   /**
@@ -312,6 +373,11 @@ export interface DatabaseProps {
    * @default - in the cluster with every default, unless `external` is given
    */
   readonly inCluster?: InClusterDatabaseProps;
+  /**
+   * PostgreSQL as a CloudNativePG Cluster with automatic failover (the operator must be installed).
+   * @default - none: the in-cluster StatefulSet
+   */
+  readonly cloudNativePG?: CloudNativePgOptions;
   /**
    * A PostgreSQL server outside the stack (a managed service, an operator's cluster). Create pg_trgm there once
    * as an administrator (docs/deploying.md "External PostgreSQL and Redis"): the stack has no superuser to do it.

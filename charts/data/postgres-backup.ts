@@ -6,7 +6,7 @@ import { secretEnv } from '../common/secrets';
 import { StackContext } from '../common/stack-context';
 import { cidrPeer, podsPeer } from '../network/flow';
 import { POSTGRES_PORT, POSTGRES_UID, superuserEnv } from './postgres';
-import type { ResolvedBackup, ResolvedPostgres, ResolvedS3 } from './resolve';
+import type { ResolvedBackup, ResolvedS3 } from './resolve';
 import { DATA_SCRIPTS_PATH } from './scripts';
 
 const BACKUP_DIR = '/backups';
@@ -20,8 +20,9 @@ const NEVER = '0 0 31 2 *';
  * S3; and a suspended restore CronJob that is the template of a restore Job (docs/operations.md "Backups and restore").
  */
 export class PostgresBackup extends Construct {
-  constructor(scope: Construct, id: string, b: ResolvedBackup, pg: ResolvedPostgres) {
+  constructor(scope: Construct, id: string, b: ResolvedBackup) {
     super(scope, id);
+    const pg = b.target;
     const ctx = StackContext.of(this);
     const c = { instance: ctx.instance, name: 'postgresql', component: 'postgres-backup' };
     const labels = componentLabels({ ...c, tier: 'backend' });
@@ -36,7 +37,7 @@ export class PostgresBackup extends Construct {
     });
 
     const common: k8s.EnvVar[] = [
-      ...superuserEnv(pg),
+      ...superuserEnv(pg.login),
       { name: 'PGDATABASE', value: pg.database },
       { name: 'BACKUP_DIR', value: BACKUP_DIR },
       { name: 'BACKUP_PREFIX', value: pg.database },
@@ -61,7 +62,8 @@ export class PostgresBackup extends Construct {
           { name: 'backups', persistentVolumeClaim: { claimName: b.claimName } },
           { name: 'scripts', configMap: { name: pg.scriptsConfigMapName, defaultMode: 0o555 } },
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
-          ...(b.s3 ? [{ name: 'handoff', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
+          // only where the dump hands the upload its file name (not in the restore pod)
+          ...(initContainers ? [{ name: 'handoff', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } }] : []),
         ],
       });
 
@@ -112,7 +114,7 @@ export class PostgresBackup extends Construct {
           ...common,
           // Set with `kubectl set env --local … DUMP=<name>`; empty restores the newest dump.
           { name: 'DUMP', value: '' },
-          secretEnv('APP_USER', pg.userSecret),
+          secretEnv('APP_USER', pg.ownerSecret),
           { name: 'KEEP_PREVIOUS', value: 'true' },
           { name: 'RESTORE_JOBS', value: '2' },
         ],
@@ -152,7 +154,7 @@ export class PostgresBackup extends Construct {
 
     // Backup and restore talk to the database; the upload to the object store.
     const me = podsPeer(b.podSelector);
-    ctx.allow(me, podsPeer(pg.podSelector), [POSTGRES_PORT], 'backup dumps the database');
+    ctx.allow(me, podsPeer(pg.serverSelector), [POSTGRES_PORT], 'backup dumps the database');
     if (b.s3) ctx.allow(me, cidrPeer(b.s3.cidrs), [b.s3.port], 'backup uploads to the object store');
   }
 }

@@ -6,7 +6,7 @@ import { httpProbes } from '../common/probes';
 import { secretEnv } from '../common/secrets';
 import { StackContext } from '../common/stack-context';
 import { DataServerServices } from './data-server-services';
-import type { ResolvedPostgres } from './resolve';
+import type { ResolvedPostgres, SuperuserLogin } from './resolve';
 import { DATA_SCRIPTS, dataScript } from './scripts';
 
 /** The client port of the in-cluster PostgreSQL. */
@@ -37,12 +37,12 @@ export function postgresSelector(instance: string, component = 'postgres'): Reco
 }
 
 /** libpq environment for a superuser session through the client Service (backup, restore, init containers). */
-export function superuserEnv(pg: ResolvedPostgres): k8s.EnvVar[] {
+export function superuserEnv(login: SuperuserLogin): k8s.EnvVar[] {
   return [
-    { name: 'PGHOST', value: pg.serviceName },
+    { name: 'PGHOST', value: login.host },
     { name: 'PGPORT', value: String(POSTGRES_PORT) },
-    { name: 'PGUSER', value: pg.superuser },
-    secretEnv('PGPASSWORD', pg.superuserPasswordSecret),
+    typeof login.user === 'string' ? { name: 'PGUSER', value: login.user } : secretEnv('PGUSER', login.user),
+    secretEnv('PGPASSWORD', login.passwordSecret),
     { name: 'PGCONNECT_TIMEOUT', value: '10' },
     { name: 'PGAPPNAME', value: 'prefect-stack' },
   ];
@@ -68,7 +68,7 @@ export function ensureDatabaseContainer(pg: ResolvedPostgres): k8s.Container {
     name: 'ensure-database',
     image: pg.image,
     command: ['bash', '-c', dataScript('ensure-database.sh'), 'ensure-database.sh'],
-    env: [...superuserEnv(pg), ...ensureDatabaseEnv(pg)],
+    env: [...superuserEnv(pg.login), ...ensureDatabaseEnv(pg)],
     resources: INIT_RESOURCES,
   };
 }

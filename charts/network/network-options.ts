@@ -68,6 +68,18 @@ export interface NetworkPoliciesOptions {
    */
   readonly internetEgress?: CidrEgress;
   /**
+   * Where the CloudNativePG operator runs (`database.cloudNativePG`): it calls each instance's status port and
+   * PostgreSQL.
+   * @default - pods `app.kubernetes.io/name: cloudnative-pg` in namespace `cnpg-system` (its release manifest's)
+   */
+  readonly cloudNativePgOperatorFrom?: PeerSelector;
+  /**
+   * The Kubernetes API server, for the pods that call it (CloudNativePG's instance managers).
+   * @default - any address on ports 443 (the `kubernetes` Service) and 6443 (its endpoints after DNAT, which most
+   * network plugins match)
+   */
+  readonly kubernetesApi?: CidrEgress;
+  /**
    * Where an external PostgreSQL is (`database.external`).
    * @default - any address on the database port (the host is a DNS name whose addresses can change)
    */
@@ -91,6 +103,10 @@ export interface OutsidePeers {
   readonly workers: FlowPeer[];
   /** Where the API and background services may call out to, when allowed. */
   readonly internet?: { readonly peer: FlowPeer; readonly ports: number[] };
+  /** The CloudNativePG operator's pods. */
+  readonly cloudNativePgOperator: FlowPeer;
+  /** The Kubernetes API server and its ports. */
+  readonly kubernetesApi: { readonly peer: FlowPeer; readonly ports: number[] };
   /** Where an external PostgreSQL and Redis are. */
   readonly externalDatabase: FlowPeer;
   readonly externalRedis: FlowPeer;
@@ -150,6 +166,8 @@ export function resolveNetworkPolicies(o: NetworkPoliciesOptions = {}, defaultEd
       ? undefined
       : { namespaceLabels: namespaceNamed(defaultEdgeNamespace) };
   const internet = o.internetEgress && resolveCidrEgress(`${f}.internetEgress`, o.internetEgress, { ports: [443] });
+  const kubernetesApi = resolveCidrEgress(`${f}.kubernetesApi`, o.kubernetesApi, { cidrs: ANY_ADDRESS, ports: [443, 6443] });
+  const operator = o.cloudNativePgOperatorFrom ?? { namespaceLabels: namespaceNamed('cnpg-system'), podLabels: { 'app.kubernetes.io/name': 'cloudnative-pg' } };
   return {
     enabled: o.enabled ?? true,
     peers: {
@@ -164,6 +182,8 @@ export function resolveNetworkPolicies(o: NetworkPoliciesOptions = {}, defaultEd
       },
       workers: (o.workersFrom ?? []).map((w, i) => namespacePeer(checkSelector(`${f}.workersFrom[${i}]`, w))),
       internet: internet && { peer: cidrPeer(internet.cidrs, internet.except), ports: internet.ports },
+      cloudNativePgOperator: namespacePeer(checkSelector(`${f}.cloudNativePgOperatorFrom`, operator)),
+      kubernetesApi: { peer: cidrPeer(kubernetesApi.cidrs, kubernetesApi.except), ports: kubernetesApi.ports },
       externalDatabase: cidrPeer(o.externalDatabaseCidrs ? checkCidrs(`${f}.externalDatabaseCidrs`, o.externalDatabaseCidrs) : ANY_ADDRESS),
       externalRedis: cidrPeer(o.externalRedisCidrs ? checkCidrs(`${f}.externalRedisCidrs`, o.externalRedisCidrs) : ANY_ADDRESS),
     },

@@ -25,6 +25,28 @@ describe('resolveDataTier: bad input, naming the key', () => {
     expectConfigError(() => synth({ redis: { inCluster: {}, external: MINIMAL.redis!.external } }), 'redis', /both inCluster and external/);
   });
 
+  test('database: two modes at once', () => {
+    expectConfigError(() => synth({ database: { inCluster: {}, cloudNativePG: {} } }), 'database', /both inCluster and cloudNativePG/);
+    expectConfigError(() => synth({ database: { cloudNativePG: {}, external: MINIMAL.database!.external } }), 'database', /both cloudNativePG and external/);
+  });
+
+  test('database.cloudNativePG: bad input is a synth-time error naming the key', () => {
+    const cnpg = (cloudNativePG: any) => () => synth({ database: { cloudNativePG } });
+    expectConfigError(cnpg({ instances: 0 }), 'database.cloudNativePG.instances');
+    expectConfigError(cnpg({ instances: 2.5 }), 'database.cloudNativePG.instances');
+    expectConfigError(cnpg({ spread: 'sometimes' }), 'database.cloudNativePG.spread', /required.*preferred/);
+    expectConfigError(cnpg({ owner: 'postgres' }), 'database.cloudNativePG.owner', /not postgres/);
+    expectConfigError(cnpg({ owner: 'pg_prefect' }), 'database.cloudNativePG.owner');
+    expectConfigError(cnpg({ database: 'Prefect-DB' }), 'database.cloudNativePG.database');
+    expectConfigError(cnpg({ storage: { size: '20GB' } }), 'database.cloudNativePG.storage.size', /did you mean "20Gi"/);
+    expectConfigError(cnpg({ maxConnections: 50 }), 'database.cloudNativePG.maxConnections', /below the 106/);
+    // what the operator's webhook refuses (fixed and blocked settings), and what the stack derives
+    for (const name of ['wal_level', 'port', 'synchronous_standby_names', 'ssl_ciphers', 'recovery_target_time', 'max_connections'])
+      expectConfigError(cnpg({ parameters: { [name]: 'x' } }), `database.cloudNativePG.parameters.${name}`, /managed by the stack/);
+    expectConfigError(cnpg({ postgresUid: 0 }), 'database.cloudNativePG.postgresUid');
+    expectConfigError(cnpg({ backups: { schedule: '0 5-1 * * *' } }), 'database.cloudNativePG.backups.schedule');
+  });
+
   test('database.inCluster: bad input is a synth-time error naming the key', () => {
     const pg = (inCluster: any) => () => synth({ database: { inCluster } });
     expectConfigError(pg({ storage: { size: '20GB' } }), 'database.inCluster.storage.size', /did you mean "20Gi"/);
