@@ -60,6 +60,10 @@ export const KNOBS: PrefectStackProps = {
 export const MATRIX: Array<[string, PrefectStackProps]> = [
   ['every knob', KNOBS],
   ['openshift, every knob', { ...KNOBS, platform: 'openshift' }],
+  [
+    'CloudNativePG, every knob',
+    { ...KNOBS, database: { cloudNativePG: { ...componentKnobs('postgres'), backups: { ...componentKnobs('postgres-backup'), s3: { bucket: 'backups' } } } } },
+  ],
   ['stack-wide scheduling only', { ...MINIMAL, scheduling: STACK_SCHEDULING, images: { pullSecrets: ['a', 'b'] } }],
   [
     'autoscaled API, hard spread on nodes and zones',

@@ -164,6 +164,20 @@ const inClusterDatabase = withPod(
     backups,
   }),
 );
+const cloudNativePgDatabase = withPod(
+  partial({
+    instances: fc.integer({ min: 1, max: 5 }),
+    spread: fc.constantFrom('preferred' as const, 'required' as const),
+    database: fc.constantFrom('prefect', 'orchestration'),
+    owner: fc.constantFrom('prefect', 'orchestrator'),
+    storage,
+    resources,
+    maxConnections: fc.integer({ min: 200, max: 500 }),
+    parameters: fc.constantFrom({ work_mem: '8MB' }, { log_min_duration_statement: '500' }),
+    postgresUid: fc.constantFrom(999, 26),
+    backups: fc.oneof(backups, fc.constant({ enabled: false })),
+  }),
+);
 const externalDatabase = fc.oneof(
   rec({ urlSecret: secretRef }),
   rec({
@@ -174,7 +188,7 @@ const externalDatabase = fc.oneof(
     passwordSecret: secretRef,
   }),
 );
-const database = fc.oneof(rec({ inCluster: inClusterDatabase }), rec({ external: externalDatabase }));
+const database = fc.oneof(rec({ inCluster: inClusterDatabase }), rec({ cloudNativePG: cloudNativePgDatabase }), rec({ external: externalDatabase }));
 const redis = fc.oneof(
   rec({ inCluster: withPod(partial({ maxmemory: fc.constantFrom('64Mi', '256Mi', '512Mi'), storage })) }),
   rec({ external: rec({ host: dnsSubdomain, port: opt(fc.integer({ min: 1, max: 65535 })), passwordSecret: opt(secretRef), tls: opt(fc.boolean()) }) }),
@@ -324,7 +338,7 @@ export const validConfig: fc.Arbitrary<PrefectStackProps> = rec({
     ...('externalUrl' in g.edge ? { externalUrl: g.edge.externalUrl } : {}),
     ...('prefectAuth' in g.edge && g.edge.prefectAuth ? { authSecret: { name: 'prefect-auth', key: 'auth-string' } } : {}),
   };
-  const inClusterDb = 'inCluster' in g.database;
+  const inClusterDb = 'inCluster' in g.database || 'cloudNativePG' in g.database;
   // (the literal types of the model are narrower than the props' own; synth and the API server judge the values)
   const props = {
     ...(g.name !== undefined ? { name: g.name } : {}),
@@ -396,6 +410,16 @@ const MUTATIONS: Array<[string, fc.Arbitrary<string>, Mutator]> = [
     'cron',
     fc.constantFrom('0 5-1 * * *', '61 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '* * * * 8', '0 2 * * FOO', '* * * *', '@fortnightly'),
     (p, v) => ({ class: 'cron', key: 'database.inCluster.backups.schedule', props: { ...p, database: inClusterWith(p, { schedule: v }) } }),
+  ],
+  [
+    'postgres setting',
+    // the settings CloudNativePG fixes or blocks (its webhook refuses them), and the one the stack derives
+    fc.constantFrom('wal_level', 'port', 'ssl', 'ssl_ciphers', 'recovery_target_lsn', 'hot_standby', 'max_connections'),
+    (p, v) => ({
+      class: 'postgres setting',
+      key: `database.cloudNativePG.parameters.${v}`,
+      props: { ...p, database: { cloudNativePG: { parameters: { [v]: 'on' } } } },
+    }),
   ],
   [
     'time zone',

@@ -63,6 +63,7 @@ test(`${RUNS} generated invalid configurations are refused at synth, naming the 
     'label value',
     'name',
     'port',
+    'postgres setting',
     'quantity',
     'time zone',
   ]);
