@@ -74,6 +74,7 @@ export class CloudNativePgCluster extends Construct {
       spec: {
         instances: c.instances,
         imageName: c.image,
+        imagePullPolicy: ctx.images.pullPolicy,
         imagePullSecrets: ctx.imagePullSecrets.length ? ctx.imagePullSecrets.map((name) => ({ name })) : undefined,
         postgresUid: c.uid,
         postgresGid: c.uid,

@@ -82,7 +82,7 @@ describe('CloudNativePgCluster', () => {
   test('scheduling, registries and metadata reach the Cluster: stack-wide, then per component', () => {
     const c = cluster({
       ...CNPG,
-      images: { pullSecrets: ['regcred'] },
+      images: { pullSecrets: ['regcred'], pullPolicy: 'Always' },
       commonLabels: { team: 'data' },
       scheduling: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'data', effect: 'NoSchedule' }], priorityClassName: 'prefect-high' },
       database: {
@@ -99,6 +99,7 @@ describe('CloudNativePgCluster', () => {
     });
     expect(c.spec.instances).toBe(2);
     expect(c.spec.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(c.spec.imagePullPolicy).toBe('Always');
     expect(c.spec.priorityClassName).toBe('prefect-high');
     expect(c.spec.affinity).toMatchObject({
       podAntiAffinityType: 'preferred',

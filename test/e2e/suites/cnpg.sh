@@ -15,7 +15,15 @@
 #   failover     writes through `<cluster>-rw` every 0.5 s from a pod; the primary pod deleted: seconds until a
 #                replica is promoted and until writes succeed again, failed writes, and no committed row lost
 #   failover-kill the same with the primary's container killed by SIGKILL (containerd), not deleted
-# Env: CNPG_KEEP=1 keeps the namespace. CNPG_ONLY="operator cluster …" runs only those (later ones need earlier).
+#   stack        the stack in the CloudNativePG mode (test/e2e/stack/cnpg.yaml, namespace prefect-cnpg, NetworkPolicies
+#                on): 3 instances Ready on 3 distinct nodes, the migrate Job Complete, pg_trgm in Prefect's database,
+#                /api/ready 200 through the edge; prints apply -> all-Ready seconds and the memory of the namespace
+#   stack-backup a Job from the stack's backup CronJob (pg_dump as the operator's superuser, through -rw) Completes
+#   stack-failover  the flow-run load harness through the edge (as stack.sh's fault scenarios) with the primary pod
+#                deleted 40 s in: ready-gap, client-visible errors, lost runs, scheduling resumed (FIGURE lines); the
+#                primary moved, 3 instances Ready again
+# Env: CNPG_KEEP=1 keeps the namespaces. CNPG_ONLY="operator cluster …" runs only those (cluster and failover* need
+# cluster, stack-* need stack; all need operator). STACK_LOAD_SECONDS (150) = the load's duration.
 set -uo pipefail
 ENV_FILE="${1:-${CDK8S_PREFECT_E2E_STATE:-/var/lib/cdk8s-prefect-e2e}/env}"
 [ -f "$ENV_FILE" ] || { echo "no env file $ENV_FILE: run test/e2e/cluster/up.sh first" >&2; exit 2; }
@@ -25,6 +33,7 @@ ENV_FILE="${1:-${CDK8S_PREFECT_E2E_STATE:-/var/lib/cdk8s-prefect-e2e}/env}"
 . "$(dirname "${BASH_SOURCE[0]}")/../stack/lib.sh"
 NS=e2e-cnpg
 CLUSTER=pg
+STACK_NS=prefect-cnpg
 CNPG_NS=cnpg-system
 PG_IMAGE=e2e.local/library/postgres:17.6
 log() { echo "[cnpg $(date -u +%H:%M:%S)] $*" >&2; }
@@ -32,8 +41,9 @@ log() { echo "[cnpg $(date -u +%H:%M:%S)] $*" >&2; }
 PASSED=0; FAILED=0; FAILS=()
 WORK="$(mktemp -d /tmp/e2e-cnpg.XXXXXX)"
 cleanup() {
+  edge_hosts_remove
   if [ "${CNPG_KEEP:-0}" != 1 ]; then
-    K delete namespace "$NS" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
+    K delete namespace "$NS" "$STACK_NS" --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
     [ -f "$WORK/operator.yaml" ] && K delete -f "$WORK/operator.yaml" --ignore-not-found --wait=false >/dev/null 2>&1
   fi
   rm -rf "$WORK"
@@ -211,13 +221,68 @@ s_failover_kill() {
   failover_report "primary container SIGKILL" "$WORK/writes-kill" "$t0" "$primary_now"
 }
 
+# ----------------------------------------------------------------------------------------------------- stack
+# The stack's scenarios run with lib.sh's globals pointed at the CloudNativePG stack.
+as_stack() {
+  NS="$STACK_NS"; CLUSTER=prefect-postgres; PREFECT_HOST=cnpg.e2e.test; STACK_CONFIG="$STACK_DIR/cnpg.yaml"
+  EDGE_API_URL="http://$PREFECT_HOST:${E2E_INGRESS_URL##*:}/api"
+}
+stack_up() {
+  all_ready && [ "$(KN get jobs -l app.kubernetes.io/component=migrate -o jsonpath='{.items[*].status.succeeded}')" = 1 ] \
+    && [ "$(KN get cluster "$CLUSTER" -o jsonpath='{.status.readyInstances}' 2>/dev/null)" = 3 ]
+}
+s_stack() {
+  as_stack
+  # The standalone Cluster's three instances are not needed any more: room for the stack's.
+  [ "${CNPG_KEEP:-0}" = 1 ] || K delete namespace e2e-cnpg --ignore-not-found --wait=true --timeout=180s >/dev/null 2>&1
+  synth "$WORK/stack-dist"
+  create_secrets
+  local t0 t1 i nodes ready
+  t0=$(date +%s.%N)
+  K apply -f "$WORK/stack-dist" >/dev/null
+  for ((i = 0; i < 450; i++)); do stack_up && break; sleep 2; done   # at most 15 min
+  t1=$(date +%s.%N)
+  stack_up || { log "not up after 900 s: ${NOT_READY:-} cluster: $(KN get cluster "$CLUSTER" -o jsonpath='{.status.phase} {.status.readyInstances}')"; dump; KN get pods -o wide >&2; return 1; }
+  awk -v a="$t0" -v b="$t1" 'BEGIN {printf "[cnpg] FIGURE cnpg stack: apply -> 3 instances, migrate Job and every Deployment Ready in %.1f s\n", b - a}' >&2
+  nodes="$(KN get pods -l cnpg.io/cluster="$CLUSTER",cnpg.io/podRole=instance -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | wc -l)"
+  [ "$nodes" = 3 ] || { log "the instances share nodes: on $nodes distinct"; return 1; }
+  [ "$(KN exec "$(KN get cluster "$CLUSTER" -o jsonpath='{.status.currentPrimary}')" -c postgres -- psql -U postgres -d prefect -Atc \
+    "select extname from pg_extension where extname = 'pg_trgm'")" = pg_trgm ] || { log "no pg_trgm in database prefect"; return 1; }
+  ready="$(curl_edge "$PREFECT_HOST" /api/ready -o /dev/null -w '%{http_code}')"
+  [ "$ready" = 200 ] || { log "/api/ready through the edge: $ready"; return 1; }
+  log "instances on $nodes nodes, primary $(KN get cluster "$CLUSTER" -o jsonpath='{.status.currentPrimary}'), /api/ready 200 through the edge"
+  stack_memory | sed 's/^/[cnpg] FIGURE cnpg stack memory: /' >&2
+}
+s_stack_backup() {
+  as_stack
+  KN create job --from=cronjob/"$INSTANCE"-postgres-backup cnpg-backup-e2e >/dev/null
+  KN wait --for=condition=complete job/cnpg-backup-e2e --timeout=300s >/dev/null \
+    || { log "backup Job not Complete: $(KN get job cnpg-backup-e2e -o jsonpath='{.status}')"; KN logs job/cnpg-backup-e2e --all-containers --tail=20 >&2; return 1; }
+  KN logs job/cnpg-backup-e2e --all-containers --tail=5 >&2
+}
+s_stack_failover() {
+  as_stack
+  local old new rc=0
+  old="$(KN get cluster "$CLUSTER" -o jsonpath='{.status.currentPrimary}')"
+  flow_load "cnpg-primary-delete (CloudNativePG primary pod deleted, 3 instances)" "$WORK/load-cnpg-delete" --pool e2e-load \
+    --duration "${STACK_LOAD_SECONDS:-150}" --fault "40=kubectl -n $NS delete pod $old --wait=false" || rc=$?
+  new="$(KN get cluster "$CLUSTER" -o jsonpath='{.status.currentPrimary}')"
+  log "primary $old -> $new"
+  [ "$new" != "$old" ] || { log "the primary did not move"; return 1; }
+  retry 90 2 stack_up || { log "not whole again: ${NOT_READY:-} $(KN get cluster "$CLUSTER" -o jsonpath='{.status.readyInstances}')"; dump; return 1; }
+  [ "$rc" = 0 ]   # 2: nothing measured
+}
+
 # ---------------------------------------------------------------------------------------------------- main
 K delete namespace "$NS" --ignore-not-found --wait=true --timeout=120s >/dev/null 2>&1
-ok=0; run_scenario operator s_operator && ok=1
-[ "$ok" = 1 ] && { run_scenario cluster s_cluster || ok=0; }
-if [ "$ok" = 1 ]; then
+operator=0; run_scenario operator s_operator && operator=1
+if [ "$operator" = 1 ] && run_scenario cluster s_cluster; then
   run_scenario failover s_failover
   run_scenario failover-kill s_failover_kill
+fi
+if [ "$operator" = 1 ] && run_scenario stack s_stack; then
+  run_scenario stack-backup s_stack_backup
+  run_scenario stack-failover s_stack_failover
 fi
 [ "${#FAILS[@]}" = 0 ] || log "failed: ${FAILS[*]}"
 echo "cnpg: $PASSED passed, $FAILED failed"
