@@ -110,6 +110,7 @@ export function resolveStack(props: PrefectStackProps): ResolvedStack {
         postgresJob: data.postgres?.serviceName,
         database: data.postgres?.database,
         databaseVolumeBytes: data.postgres?.storageBytes,
+        cloudNativePg: data.cloudNativePg && { job: data.cloudNativePg.metricsServiceName, instances: data.cloudNativePg.instances },
         redisJob: data.redisServer?.serviceName,
         backupCronJob: data.backup?.cronJobName,
       },

@@ -43,6 +43,14 @@ export const KNOWN_METRICS: MetricSource[] = [
     ],
   },
   {
+    producer: "CloudNativePG v1.30.0 instance manager (each instance's metrics port 9187, the CloudNativePG mode)",
+    source:
+      'cloudnative-pg/cloudnative-pg v1.30.0: pkg/management/postgres/webserver/metricserver/pg_collector.go (namespace cnpg, ' +
+      'subsystem collector: cnpg_collector_up{cluster}); config/manager/default-monitoring.yaml (the default queries, prefixed cnpg_: ' +
+      'pg_replication → cnpg_pg_replication_lag, _in_recovery, _is_wal_receiver_up, _streaming_replicas)',
+    metrics: ['cnpg_collector_up', 'cnpg_pg_replication_lag', 'cnpg_pg_replication_in_recovery', 'cnpg_pg_replication_streaming_replicas'],
+  },
+  {
     producer: 'redis_exporter v1.80.0 (oliver006/redis_exporter, the data tier sidecar, run with --check-streams)',
     source:
       'oliver006/redis_exporter: exporter/exporter.go metricMapGauges/metricMapCounters (redis_up, memory_used_bytes ← used_memory, ' +

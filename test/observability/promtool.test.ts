@@ -13,6 +13,7 @@ afterAll(removeTmpDirs);
 const CONFIGS: Array<[string, PrefectStackProps]> = [
   ['in-cluster data, exporter, bundled', FULL],
   ['external data', EXTERNAL],
+  ['CloudNativePG', { ...FULL, database: { cloudNativePG: {} } }],
   ['prefect-stack.yaml', loadConfig(path.join(__dirname, '..', '..', 'prefect-stack.yaml'))],
   [
     'auth on, ingress metrics off, thresholds changed',
@@ -93,8 +94,10 @@ describe.each(tools)('%s', (_label, bin) => {
   });
 
   describe('promtool test rules: each alert fires when it should and stays silent when it should not', () => {
-    const objs = synth(FULL);
-    const groups = ruleFileOf(objs).groups;
+    // FULL's groups, and those only the CloudNativePG mode has
+    const full = ruleFileOf(synth(FULL)).groups;
+    const names = new Set(full.map((g: any) => g.name));
+    const groups = [...full, ...ruleFileOf(synth({ ...FULL, database: { cloudNativePG: {} } })).groups.filter((g: any) => !names.has(g.name))];
     // Annotations are templated text; the cases assert labels. Annotation rendering has its own test below.
     const stripped = { groups: groups.map((g: any) => ({ ...g, rules: g.rules.map(({ annotations: _a, ...r }: any) => r) })) };
     const dir = tmpDir();

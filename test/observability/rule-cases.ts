@@ -19,6 +19,9 @@ export interface RuleCase {
 const NS = 'prefect';
 const PG = { namespace: NS, job: 'prefect-postgres', pod: 'prefect-postgres-0' };
 const REDIS = { namespace: NS, job: 'prefect-redis', pod: 'prefect-redis-0' };
+/** The CloudNativePG instances as the metrics Service's endpoints label them. */
+const CNPG = (i: number) => ({ namespace: NS, job: 'prefect-postgres-metrics', pod: `prefect-postgres-${i}`, cluster: 'prefect-postgres' });
+const CNPG_JOB = { namespace: NS, job: 'prefect-postgres-metrics' };
 const KSM = { job: 'kube-state-metrics', namespace: NS };
 const API = { ...KSM, deployment: 'prefect-api' };
 const BG = { ...KSM, deployment: 'prefect-background-services' };
@@ -48,6 +51,101 @@ function buckets(labels: Record<string, string>, perMinute: Record<string, numbe
 }
 
 export const RULE_CASES: RuleCase[] = [
+  {
+    alert: 'PrefectPostgresInstanceDown',
+    name: 'fires for the one instance whose PostgreSQL is down for 2 minutes',
+    at: '5m',
+    series: [
+      ['cnpg_collector_up', CNPG(1), '1x10'],
+      ['cnpg_collector_up', CNPG(2), '0x10'],
+      ['up', CNPG(1), '1x10'],
+      ['up', CNPG(2), '1x10'],
+    ],
+    fires: [CNPG(2)],
+  },
+  {
+    alert: 'PrefectPostgresInstanceDown',
+    name: 'fires when Prometheus cannot scrape an instance',
+    at: '5m',
+    series: [['up', CNPG(3), '0x10']],
+    fires: [CNPG(3)],
+  },
+  {
+    alert: 'PrefectPostgresInstanceDown',
+    name: 'stays silent for a restart shorter than 2 minutes',
+    at: '6m',
+    series: [
+      ['cnpg_collector_up', CNPG(1), '1 1 0 0 1 1 1 1'],
+      ['up', CNPG(1), '1x10'],
+    ],
+    fires: [],
+  },
+  {
+    alert: 'PrefectPostgresNoPrimary',
+    name: 'fires when every instance has been in recovery for a minute',
+    at: '5m',
+    series: [
+      ['cnpg_pg_replication_in_recovery', CNPG(1), '0 0 1 1 1 1 1 1'],
+      ['cnpg_pg_replication_in_recovery', CNPG(2), '1x10'],
+      ['cnpg_pg_replication_in_recovery', CNPG(3), '1x10'],
+    ],
+    fires: [CNPG_JOB],
+  },
+  {
+    alert: 'PrefectPostgresNoPrimary',
+    name: 'stays silent through a failover (the primary moves within a minute)',
+    at: '5m',
+    series: [
+      ['cnpg_pg_replication_in_recovery', CNPG(1), '0 0 0 1 1 1 1 1'],
+      ['cnpg_pg_replication_in_recovery', CNPG(2), '1 1 1 1 0 0 0 0'],
+      ['cnpg_pg_replication_in_recovery', CNPG(3), '1x10'],
+    ],
+    fires: [],
+  },
+  {
+    alert: 'PrefectPostgresReplicationLag',
+    name: 'fires for a replica 45 s behind for 5 minutes',
+    at: '8m',
+    series: [
+      ['cnpg_pg_replication_lag', CNPG(1), '0x10'],
+      ['cnpg_pg_replication_lag', CNPG(2), '45x10'],
+    ],
+    fires: [{ namespace: NS, job: 'prefect-postgres-metrics', pod: 'prefect-postgres-2' }],
+  },
+  {
+    alert: 'PrefectPostgresReplicationLag',
+    name: 'stays silent at 10 s, and for a spike of 2 minutes',
+    at: '8m',
+    series: [
+      ['cnpg_pg_replication_lag', CNPG(2), '10x10'],
+      ['cnpg_pg_replication_lag', CNPG(3), '0 0 0 60 60 0 0 0 0 0'],
+    ],
+    fires: [],
+  },
+  {
+    alert: 'PrefectPostgresReplicasMissing',
+    name: 'fires when the primary streams to 1 of 2 replicas for 10 minutes',
+    at: '15m',
+    series: [
+      ['cnpg_pg_replication_in_recovery', CNPG(1), '0x20'],
+      ['cnpg_pg_replication_streaming_replicas', CNPG(1), '1x20'],
+      ['cnpg_pg_replication_in_recovery', CNPG(2), '1x20'],
+      ['cnpg_pg_replication_streaming_replicas', CNPG(2), '0x20'],
+    ],
+    fires: [CNPG_JOB],
+  },
+  {
+    alert: 'PrefectPostgresReplicasMissing',
+    name: 'stays silent with both replicas streaming (the replicas report 0 themselves)',
+    at: '15m',
+    series: [
+      ['cnpg_pg_replication_in_recovery', CNPG(1), '0x20'],
+      ['cnpg_pg_replication_streaming_replicas', CNPG(1), '2x20'],
+      ['cnpg_pg_replication_in_recovery', CNPG(2), '1x20'],
+      ['cnpg_pg_replication_streaming_replicas', CNPG(2), '0x20'],
+    ],
+    fires: [],
+  },
   // Postgres
   {
     alert: 'PrefectPostgresDown',

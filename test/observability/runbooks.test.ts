@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { alertRuleGroups, alertsMarkdown, resolveAlertRulesOptions } from '../../charts';
+import { configurations, ofKind, synth } from '../util';
 
 describe('alerts reference', () => {
   test('one docs/alerts.md heading per alert, whose anchor is the runbook URL fragment', () => {
@@ -26,5 +29,14 @@ describe('alerts reference', () => {
     }
     expect(md).toContain('## PrefectRetentionNotKeepingUp\n');
     expect(md).not.toContain('{{');
+  });
+
+  test.each(configurations())('every alert "%s" emits has its heading in docs/alerts.md', (_n, props) => {
+    const md = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'alerts.md'), 'utf8');
+    const alerts = ofKind(
+      synth({ ...props, monitoring: props.monitoring ?? (props.prefect?.authSecret ? { prefectBasicAuthSecret: { name: 'auth' } } : {}) }),
+      'PrometheusRule',
+    ).flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules.flatMap((x: any) => x.alert ?? [])));
+    expect(alerts.filter((a: string) => !md.includes(`## ${a}\n`))).toEqual([]);
   });
 });

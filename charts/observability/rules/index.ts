@@ -1,6 +1,6 @@
 import type { ResolvedAlertRulesOptions } from '../resolve';
 import { backupRuleGroups } from './backup-rules';
-import { postgresRuleGroups } from './postgres-rules';
+import { cloudNativePgRuleGroups, postgresRuleGroups } from './postgres-rules';
 import { apiRuleGroup, backgroundServicesRuleGroup } from './prefect-rules';
 import { redisRuleGroups } from './redis-rules';
 import { AlertRuleGroup, AlertRulesContext } from './rule';
@@ -14,6 +14,7 @@ export * from './rule';
 export function alertRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRulesOptions): AlertRuleGroup[] {
   return [
     ...postgresRuleGroups(ctx, opts),
+    ...cloudNativePgRuleGroups(ctx, opts),
     ...redisRuleGroups(ctx, opts),
     backgroundServicesRuleGroup(ctx, opts),
     apiRuleGroup(ctx, opts),

@@ -2,6 +2,75 @@ import type { ResolvedAlertRulesOptions } from '../resolve';
 import { DB_GROWTH, DB_SIZE, GIB, TABLE_BYTES, gib, promSelector } from '../promql';
 import { AlertRule, AlertRuleGroup, AlertRulesContext, pct, ruleFactory } from './rule';
 
+/** Seconds a replica may trail the primary's last replayed transaction before it is a poor failover target. */
+const REPLICATION_LAG_SECONDS = 30;
+
+/**
+ * The CloudNativePG mode's instances (the operator's own metrics, `cnpg_*`): one instance down, no primary, a replica
+ * lagging, fewer streaming replicas than configured.
+ */
+export function cloudNativePgRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRulesOptions): AlertRuleGroup[] {
+  if (!ctx.cloudNativePg) return [];
+  const rule = ruleFactory(opts);
+  const s = promSelector({ namespace: ctx.namespace, job: ctx.cloudNativePg.job });
+  const replicas = ctx.cloudNativePg.instances - 1;
+  return [
+    {
+      name: `${ctx.instance}.postgres-cluster`,
+      rules: [
+        rule({
+          alert: 'PrefectPostgresInstanceDown',
+          severity: 'warning',
+          expr: `cnpg_collector_up${s} == 0 or up${s} == 0`,
+          for: '2m',
+          summary: 'PostgreSQL instance {{ $labels.pod }} of {{ $labels.namespace }} is down',
+          description:
+            'The instance manager of {{ $labels.pod }} reports PostgreSQL down, or Prometheus cannot scrape it, for 2 minutes. The cluster serves from the other instances (the operator promotes a replica if this was the primary), but it has one standby fewer.',
+          runbook:
+            '`kubectl -n NS get cluster INSTANCE-postgres` (phase, ready instances, current primary) and `kubectl -n NS get pod -l cnpg.io/cluster=INSTANCE-postgres -o wide`; the operator log (`kubectl -n cnpg-system logs deploy/cnpg-controller-manager`) says why it cannot start or rejoin the instance (a full volume, a node that is gone: then delete its claim so the operator recreates the instance elsewhere).',
+        }),
+        rule({
+          alert: 'PrefectPostgresNoPrimary',
+          severity: 'critical',
+          // in_recovery is 0 on the primary only; a failover leaves no primary for seconds, not a minute.
+          expr: `sum by (namespace, job) (cnpg_pg_replication_in_recovery${s} == bool 0) == 0`,
+          for: '1m',
+          summary: 'The PostgreSQL cluster of {{ $labels.namespace }} has no primary',
+          description:
+            'No instance has been the primary for a minute: the -rw Service has no endpoint, Prefect cannot write (the API answers 503 on /api/ready) and flow runs cannot change state.',
+          runbook:
+            '`kubectl -n NS get cluster INSTANCE-postgres -o yaml` (status.phase, phaseReason, currentPrimary, targetPrimary); the operator log tells why it does not promote a replica (no replica ready, a failover delay, a fenced instance). `kubectl cnpg status INSTANCE-postgres -n NS` if the plugin is installed.',
+        }),
+        rule({
+          alert: 'PrefectPostgresReplicationLag',
+          severity: 'warning',
+          expr: `max by (namespace, job, pod) (cnpg_pg_replication_lag${s}) > ${REPLICATION_LAG_SECONDS}`,
+          for: '5m',
+          summary: 'PostgreSQL replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind the primary',
+          description: `The replica has trailed the primary by more than ${REPLICATION_LAG_SECONDS} s for 5 minutes: a failover to it now would lose the writes it has not replayed (replication is asynchronous).`,
+          runbook:
+            "Lag grows when the replica cannot keep up (CPU or disk of its node, a long query on it holding back replay) or its WAL receiver is down (`cnpg_pg_replication_is_wal_receiver_up`). Check the pod's node and the postgres log of the replica; a replica far behind can be recreated by deleting its pod and claim (the operator clones it again from the primary).",
+        }),
+        ...(replicas > 0
+          ? [
+              rule({
+                alert: 'PrefectPostgresReplicasMissing',
+                severity: 'warning',
+                // streaming_replicas is the primary's count of connected standbys
+                expr: `max by (namespace, job) (cnpg_pg_replication_streaming_replicas${s} and on (pod) cnpg_pg_replication_in_recovery${s} == 0) < ${replicas}`,
+                for: '10m',
+                summary: 'The PostgreSQL primary of {{ $labels.namespace }} streams to {{ $value }} of ${replicas} replicas',
+                description: `For 10 minutes fewer than the ${replicas} configured replicas have been streaming from the primary: a failover has fewer (or no) standbys to promote.`,
+                runbook:
+                  "`kubectl -n NS get pod -l cnpg.io/cluster=INSTANCE-postgres -o wide`: a Pending instance usually means no node satisfies the required spread (one instance per node) or its claim's node is gone; the operator log says which. With `database.cloudNativePG.spread: preferred` instances may share nodes.",
+              }),
+            ]
+          : []),
+      ],
+    },
+  ];
+}
+
 /** PostgreSQL's availability and connections, and the Prefect database's growth (with an in-cluster server). */
 export function postgresRuleGroups(ctx: AlertRulesContext, opts: ResolvedAlertRulesOptions): AlertRuleGroup[] {
   const ns = ctx.namespace;

@@ -41,6 +41,8 @@ export interface AlertRulesContext {
   readonly database?: string;
   /** Bytes of the in-cluster PostgreSQL data volume: PrefectDatabaseLarge fires at `databaseSizeRatio` of it. */
   readonly databaseVolumeBytes?: number;
+  /** The CloudNativePG instances' scrape job (= the metrics Service's name) and their number; absent in the other modes. */
+  readonly cloudNativePg?: { readonly job: string; readonly instances: number };
   /** Scrape job of redis_exporter (= its Service name); absent without an in-cluster Redis. */
   readonly redisJob?: string;
   /** The backup CronJob; absent without backups. */
