@@ -83,7 +83,8 @@ s_operator() {
       --entrypoint '["/manager"]' --user 10001:10001 >&2
     rm -rf "$dir"
   fi
-  ctr --address "$E2E_CTR_ADDRESS" -n k8s.io images import "$tar" >/dev/null
+  # every node's containerd: the instances (any node) run the image too, as their bootstrap-controller init container
+  local sock; for sock in ${E2E_CTR_ADDRESSES:-$E2E_CTR_ADDRESS}; do ctr --address "$sock" -n k8s.io images import "$tar" >/dev/null; done
   # Its release manifest, from the same module the binary was built from (the Go module proxy's copy).
   manifest="$(cd "$TOOLS" && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "github.com/cloudnative-pg/cloudnative-pg@$ver" \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')/releases/cnpg-${ver#v}.yaml"
@@ -215,7 +216,10 @@ s_failover_kill() {
   start_writer "$WORK/writes-kill"
   sleep 10
   local t0; t0="$(date +%s.%N)"
-  ctr --address "$E2E_CTR_ADDRESS" -n k8s.io tasks kill -a -s SIGKILL "$cid"
+  # the containerd of the primary's node (its socket path names the node)
+  local node sock; node="$(K -n "$NS" get pod "$primary_now" -o jsonpath='{.spec.nodeName}')"
+  sock="$(tr ' ' '\n' <<<"${E2E_CTR_ADDRESSES:-$E2E_CTR_ADDRESS}" | grep -F "/$node/" || echo "$E2E_CTR_ADDRESS")"
+  ctr --address "$sock" -n k8s.io tasks kill -a -s SIGKILL "$cid"
   log "SIGKILL to every process of $primary_now's postgres container"
   wait "$WRITER" || true
   failover_report "primary container SIGKILL" "$WORK/writes-kill" "$t0" "$primary_now"
