@@ -190,7 +190,7 @@ move_here() {
 # holding the most, wait until its replacement is Ready on <node>, uncordon): set-up only.
 ensure_api_on() {
   local n="$1" other victim
-  placement | awk -v n="$n" '$3 == "api" && $2 == n && $5 == 0' | grep -q . && return 0
+  placement | awk -v n="$n" '$3 == "api" && $2 == n && $5 == 0' | grep -c . >/dev/null && return 0
   victim="$(placement | awk '$3 == "api" && $5 == 0 {c[$2]++; p[$2] = $1} END {for (k in c) print c[k], p[k]}' | sort -rn | head -1 | cut -d' ' -f2)"
   for other in $E2E_NODE_NAMES; do [ "$other" = "$n" ] || K cordon "$other" >/dev/null; done
   KN delete pod "$victim" --wait=false >/dev/null
@@ -199,7 +199,7 @@ ensure_api_on() {
   for other in $E2E_NODE_NAMES; do K uncordon "$other" >/dev/null; done
   return "$rc"
 }
-api_on_node_ready() { placement | awk -v n="$1" '$3 == "api" && $2 == n && $4 == "True" && $5 == 0' | grep -q . && all_ready; }
+api_on_node_ready() { placement | awk -v n="$1" '$3 == "api" && $2 == n && $4 == "True" && $5 == 0' | grep -c . >/dev/null && all_ready; }
 # free_node: the first node holding neither Postgres nor Redis (their local volumes pin them)
 free_node() { local n s; s="$(stateful_nodes | tr '\n' ' ')"; for n in $E2E_NODE_NAMES; do grep -qw -- "$n" <<<"$s" || { echo "$n"; return 0; }; done; return 1; }
 

@@ -370,7 +370,7 @@ s_backup_s3() {
   # (the backup container's log also names the older dumps it keeps: the new one is the one the upload names)
   dump="$(KN logs "job/$bj" -c upload | sed -n "s#^upload: copied \\(prefect-[0-9]\\{8\\}T[0-9]\\{6\\}Z\\.dump\\) to $S3_BUCKET/$S3_PREFIX\$#\\1#p")"
   [ -n "$dump" ] || { log "the upload container did not report a copy to $S3_BUCKET/$S3_PREFIX:"; KN logs "job/$bj" --all-containers >&2; return 1; }
-  KN logs "job/$bj" -c backup | grep -qF "$dump" || { log "the backup container's log does not name $dump"; return 1; }
+  KN logs "job/$bj" -c backup | grep -cF "$dump" >/dev/null || { log "the backup container's log does not name $dump"; return 1; }
   # 2. The object, listed and read from outside the stack's namespace (the s3-client pod, namespace s3).
   obj="$(S3C rclone lsl "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | awk -v d="$dump" '$4 == d')"
   [ -n "$obj" ] || { log "$dump is not in s3:$S3_BUCKET/$S3_PREFIX:"; S3C rclone lsl "s3:$S3_BUCKET" >&2; return 1; }
@@ -379,7 +379,7 @@ s_backup_s3() {
   log "FIGURE backup-s3: object $S3_BUCKET/$S3_PREFIX$dump, $size bytes, sha256 $sum_s3"
   # 3. The negative control: the same pod shape against a port of the same server that the NetworkPolicy does not
   # name fails (8081), though the server answers on it from another namespace.
-  S3C env RCLONE_CONFIG_S3_ENDPOINT=http://s3.s3.svc:8081 rclone lsf "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | grep -qxF "$dump" \
+  S3C env RCLONE_CONFIG_S3_ENDPOINT=http://s3.s3.svc:8081 rclone lsf "s3:$S3_BUCKET/$S3_PREFIX" 2>/dev/null | grep -cxF "$dump" >/dev/null \
     || { log "the S3 server does not answer on 8081 from namespace $S3_NS"; return 1; }
   nj="e2e-s3-egress-$(date +%s)"
   t0=$(date +%s)
@@ -388,8 +388,10 @@ s_backup_s3() {
   s3_job "$nj" 'sleep 5; rclone lsf "backup:$S3_BUCKET/$S3_PREFIX" >/dev/null && echo "allowed port: ok" && RCLONE_CONFIG_BACKUP_ENDPOINT=http://s3.s3.svc:8081 rclone lsf "backup:$S3_BUCKET/$S3_PREFIX"' \
     '[{"name":"RCLONE_CONTIMEOUT","value":"5s"},{"name":"RCLONE_RETRIES","value":"1"},{"name":"RCLONE_LOW_LEVEL_RETRIES","value":"1"}]'
   if wait_job "$nj" 90 2>/dev/null; then log "the backup pod reached the S3 server on port 8081, which its NetworkPolicy does not allow"; return 1; fi
-  KN logs "job/$nj" 2>/dev/null | grep -q 'allowed port: ok' || { log "the egress control's pod could not reach the allowed port 8080 either:"; KN logs "job/$nj" >&2; return 1; }
-  KN logs "job/$nj" 2>/dev/null | grep -q 'dial tcp' \
+  # grep -c, not -q: grep -q leaves at the first match and kubectl, still writing, dies of SIGPIPE, which pipefail
+  # reports as the pipeline's failure (CI failed so once: "could not reach the allowed port" above "allowed port: ok")
+  KN logs "job/$nj" 2>/dev/null | grep -c 'allowed port: ok' >/dev/null || { log "the egress control's pod could not reach the allowed port 8080 either:"; KN logs "job/$nj" >&2; return 1; }
+  KN logs "job/$nj" 2>/dev/null | grep -c 'dial tcp' >/dev/null \
     || { log "the egress control failed otherwise than by a refused or timed-out connection:"; KN logs "job/$nj" >&2; return 1; }
   log "egress control: port 8081 of the same server refused to the backup pod ($(( $(date +%s) - t0 )) s): $(KN logs "job/$nj" 2>/dev/null | grep -o 'dial tcp[^"]*' | head -1)"
   # 4. The claim's copy is lost: a Job of the backup pods' shape removes it and fetches the object back into the claim.
